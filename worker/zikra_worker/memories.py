@@ -1,0 +1,122 @@
+"""Saving (upsert by project + title, near-duplicate report) and fetching one memory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from . import validation as v
+from .db import transaction
+from .embeddings import embed_one, memory_text
+from .errors import BadRequest, NotFound
+from .runtime import runtime
+from .serialize import MEMORY_COLUMNS, jsonable
+
+bp = Blueprint("memories", __name__)
+
+# Saving again under the same project + title replaces the content and revives the memory.
+UPSERT = """
+INSERT INTO memories (project, title, content_md, memory_type, tags, source, created_by, embedding)
+VALUES (%(project)s, %(title)s, %(content_md)s, %(memory_type)s, %(tags)s, %(source)s,
+        %(created_by)s, %(embedding)s)
+ON CONFLICT (project, title) DO UPDATE SET
+    content_md = EXCLUDED.content_md,
+    memory_type = EXCLUDED.memory_type,
+    tags = EXCLUDED.tags,
+    source = COALESCE(EXCLUDED.source, memories.source),
+    embedding = EXCLUDED.embedding,
+    updated_at = now(),
+    reinforced_at = now(),
+    confidence = 1,
+    archived_at = NULL
+RETURNING id, (xmax = 0) AS inserted
+"""
+
+SIMILAR = """
+SELECT id, title, similarity FROM (
+    SELECT id, title, 1 - (embedding <=> %(embedding)s) AS similarity
+    FROM memories
+    WHERE project = %(project)s AND id <> %(id)s AND archived_at IS NULL
+    ORDER BY embedding <=> %(embedding)s
+    LIMIT 5
+) nearest
+WHERE similarity >= %(threshold)s
+ORDER BY similarity DESC
+"""
+
+# Reading a memory reinforces it: one more access, and its decay clock starts again.
+GET_BY_ID = """
+UPDATE memories SET
+    access_count = access_count + 1,
+    last_accessed_at = now(),
+    reinforced_at = now(),
+    confidence = 1
+WHERE id = %(id)s
+  AND (%(project)s::text IS NULL OR project = %(project)s)
+  AND (%(projects)s::text[] IS NULL OR project = ANY(%(projects)s))
+RETURNING """ + MEMORY_COLUMNS
+
+GET_BY_TITLE = """
+UPDATE memories SET
+    access_count = access_count + 1,
+    last_accessed_at = now(),
+    reinforced_at = now(),
+    confidence = 1
+WHERE project = %(project)s
+  AND title = %(title)s
+  AND (%(projects)s::text[] IS NULL OR project = ANY(%(projects)s))
+RETURNING """ + MEMORY_COLUMNS
+
+
+def _save_params(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "project": v.project(body),
+        "title": v.text(body, "title", required=True, max_chars=v.MAX_TITLE_CHARS),
+        "content_md": v.text(body, "content_md", required=True),
+        "memory_type": v.choice(body, "memory_type", v.MEMORY_TYPES, default="decision"),
+        "tags": v.string_list(body, "tags", max_items=v.MAX_TAGS, max_chars=100),
+        "source": v.text(body, "source", max_chars=v.MAX_NAME_CHARS),
+        "created_by": v.text(body, "created_by", max_chars=v.MAX_NAME_CHARS),
+    }
+
+
+@bp.post("/save_memory")
+def save_memory() -> tuple[dict[str, Any], int]:
+    """Embed and upsert a memory; report other memories of the project it nearly duplicates."""
+    rt = runtime()
+    params = _save_params(v.json_object())
+    params["embedding"] = embed_one(rt.embedder, memory_text(params["title"], params["content_md"]))
+    with transaction(rt.pool) as conn:
+        saved = conn.execute(UPSERT, params).fetchone()
+        similar = conn.execute(SIMILAR, {**params, "id": saved["id"],
+                                         "threshold": rt.settings["SIMILAR_THRESHOLD"]}).fetchall()
+    body = {
+        "id": str(saved["id"]),
+        "status": "created" if saved["inserted"] else "updated",
+        "similar_to": [{**jsonable(row), "similarity": round(float(row["similarity"]), 4)}
+                       for row in similar],
+    }
+    return body, 201 if saved["inserted"] else 200
+
+
+@bp.post("/get_memory")
+def get_memory() -> dict[str, Any]:
+    """One memory by id or by project + title, content whole; reading it reinforces it."""
+    body = v.json_object()
+    params = {
+        "id": v.uuid_field(body, "id"),
+        "title": v.text(body, "title", max_chars=v.MAX_TITLE_CHARS),
+        "project": v.text(body, "project", max_chars=v.MAX_NAME_CHARS),
+        "projects": v.string_list(body, "projects", nullable=True),
+    }
+    if params["id"] is None and params["title"] is None:
+        raise BadRequest("id", "id or title is required.")
+    statement = GET_BY_ID
+    if params["id"] is None:
+        statement, params["project"] = GET_BY_TITLE, params["project"] or "default"
+    with transaction(runtime().pool) as conn:
+        row = conn.execute(statement, params).fetchone()
+    if row is None:
+        raise NotFound("No memory matches that id or title in the projects this token may read.")
+    return jsonable(row)
