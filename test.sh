@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Run the test suite (the default, quick selection; add -m "load or fuzz" for the long runs).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+exec "$ROOT/.venv/bin/python" -m pytest "$@"
