@@ -61,3 +61,14 @@ def transaction(pool: ConnectionPool) -> Iterator[psycopg.Connection[dict[str, A
     except (PoolTimeout, psycopg.OperationalError) as exc:
         logger.warning("database unavailable: %s", type(exc).__name__)
         raise Unavailable("database", "The database is unavailable; try again shortly.") from exc
+
+
+def tune_hnsw(conn: psycopg.Connection[Any], candidates: int) -> None:
+    """Let the HNSW scan of this transaction return ``candidates`` rows after filtering.
+
+    HNSW yields at most ``hnsw.ef_search`` rows (default 40), and filters (project, type,
+    archived) apply after the scan: iterative scanning keeps going until enough rows pass.
+    """
+    conn.execute("SELECT set_config('hnsw.ef_search', %s, true), "
+                 "set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+                 (str(max(candidates, 40)),))

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from . import validation as v
-from .db import transaction
+from .db import transaction, tune_hnsw
 from .embeddings import embed_one, memory_text
 from .errors import BadRequest, NotFound
 from .runtime import runtime
@@ -89,6 +89,7 @@ def save_memory() -> tuple[dict[str, Any], int]:
     params["embedding"] = embed_one(rt.embedder, memory_text(params["title"], params["content_md"]))
     with transaction(rt.pool) as conn:
         saved = conn.execute(UPSERT, params).fetchone()
+        tune_hnsw(conn, 40)
         similar = conn.execute(SIMILAR, {**params, "id": saved["id"],
                                          "threshold": rt.settings["SIMILAR_THRESHOLD"]}).fetchall()
     body = {

@@ -9,7 +9,7 @@ from flask import Blueprint
 
 from . import budget
 from . import validation as v
-from .db import transaction
+from .db import transaction, tune_hnsw
 from .embeddings import embed_one
 from .errors import BadRequest
 from .runtime import runtime
@@ -114,8 +114,7 @@ def search() -> dict[str, Any]:
     params = _params(v.json_object(), rt.settings)
     params["embedding"] = embed_one(rt.embedder, params["query"])
     with transaction(rt.pool) as conn:
-        # HNSW returns at most ef_search rows; never fewer than the candidates asked for.
-        conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(max(params["candidates"], 40)),))
+        tune_hnsw(conn, params["candidates"])
         rows = conn.execute(HYBRID_SEARCH, params).fetchall()
         results, used, truncated = budget.pack([_result(row) for row in rows], params["max_tokens"])
         if results:
