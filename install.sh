@@ -33,14 +33,18 @@ else
   echo "Python packages up to date"
 fi
 
+step "Node and n8n (pinned, from the npm registry)"
+bash "$ROOT/scripts/install-n8n.sh" || fail "installing n8n failed; see $ZIKRA_HOME/log/npm-*.log"
+
 step "Settings ($ZIKRA_HOME/zikra.env)"
 "$PY" - <<'PYEOF'
 from zikra_ops import envfile
-envfile.ensure({"ZIKRA_WORKER_PORT": "7724"})
+envfile.ensure({"ZIKRA_WORKER_PORT": "7724", "ZIKRA_WORKER_URL": "http://127.0.0.1:7724",
+                "ZIKRA_N8N_PORT": "5678"})
 print("settings ready")
 PYEOF
 
-step "Starting PostgreSQL and the worker"
+step "Starting PostgreSQL, the worker and n8n (workflows imported when they changed)"
 "$VENV/bin/zikra" up || fail "the services did not start; see $ZIKRA_HOME/log/"
 
 step "Admin token"
@@ -55,7 +59,8 @@ step "Done"
 "$VENV/bin/zikra" status
 cat <<MSG
 
-Zikra's memory engine is running.
+Zikra is running.
+  API:      POST http://127.0.0.1:5678/webhook/zikra  (Authorization: Bearer <token>)
   worker:   http://127.0.0.1:7724 (internal; n8n calls it)
   logs:     $ZIKRA_HOME/log/
   stop:     .venv/bin/zikra down      start: .venv/bin/zikra up

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
-from . import envfile, postgres, worker
+from . import envfile, n8n, postgres, worker
+from .paths import REPO_ROOT, run_dir
+
+WORKFLOWS = REPO_ROOT / "n8n-workflows"
 
 
 def _env() -> dict[str, str]:
@@ -26,7 +31,8 @@ def cmd_db_start(_: argparse.Namespace) -> None:
     if postgres.init(cluster):
         print(f"created a PostgreSQL cluster in {cluster.data_dir}")
     postgres.start(cluster)
-    postgres.ensure_database(cluster, "zikra")
+    for database in ("zikra", "n8n"):
+        postgres.ensure_database(cluster, database)
     print(f"postgres: running on 127.0.0.1:{cluster.port}")
 
 
@@ -43,10 +49,43 @@ def cmd_up(args: argparse.Namespace) -> None:
         cmd_db_start(args)
     worker.start(env)
     print(f"worker: healthy on 127.0.0.1:{worker.port(env)}")
+    if _workflows_changed():
+        _import_workflows()
+    n8n.cmd_start(argparse.Namespace(timeout=120, dir=str(WORKFLOWS)))
+
+
+def _workflows_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(WORKFLOWS.glob("*.json")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _workflows_stamp() -> Path:
+    return run_dir() / "workflows.sha256"
+
+
+def _workflows_changed() -> bool:
+    stamp = _workflows_stamp()
+    return not stamp.exists() or stamp.read_text() != _workflows_digest()
+
+
+def _import_workflows() -> None:
+    # Import deactivates and publish takes effect at the next start: stop, import, publish.
+    n8n.cmd_stop(argparse.Namespace())
+    n8n.cmd_import(argparse.Namespace(dir=str(WORKFLOWS)))
+    _workflows_stamp().write_text(_workflows_digest())
+
+
+def cmd_workflows(_: argparse.Namespace) -> None:
+    """Import and publish every workflow of n8n-workflows/ again, then start n8n."""
+    _import_workflows()
+    n8n.cmd_start(argparse.Namespace(timeout=120, dir=str(WORKFLOWS)))
 
 
 def cmd_down(args: argparse.Namespace) -> None:
     """Stop every service."""
+    n8n.cmd_stop(argparse.Namespace())
     worker.stop()
     print("worker: stopped")
     if _uses_embedded_db(_env()):
@@ -60,6 +99,8 @@ def cmd_status(_: argparse.Namespace) -> None:
         "postgres": "running" if postgres.is_running(postgres.cluster()) else "stopped",
         "worker": "healthy" if worker.healthy(env) else
                   ("unhealthy" if worker.running_pid() else "stopped"),
+        "n8n": "healthy" if n8n.running_pid() and n8n.webhook_registered(n8n.port(env), "zikra") else
+               ("unhealthy" if n8n.running_pid() else "stopped"),
     }
     if not _uses_embedded_db(env):
         state["postgres"] = "external"
@@ -77,7 +118,8 @@ def cmd_worker_tool(args: argparse.Namespace) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zikra", description=__doc__)
     sub = parser.add_subparsers(required=True, dest="command")
-    for name, run in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status)):
+    for name, run in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
+                      ("workflows", cmd_workflows)):
         sub.add_parser(name, help=run.__doc__).set_defaults(run=run)
     db = sub.add_parser("db", help="the embedded PostgreSQL").add_subparsers(required=True, dest="db")
     db.add_parser("start", help=cmd_db_start.__doc__).set_defaults(run=cmd_db_start)

@@ -36,6 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("EMBEDDING_BASE_URL", "", str,
             "Base URL of an OpenAI-compatible endpoint (Ollama: http://127.0.0.1:11434/v1)."),
     Setting("EMBEDDING_API_KEY", "", str, "API key for openai; OPENAI_API_KEY also works."),
+    Setting("EMBEDDING_THREADS", 2, int,
+            "Threads of the local model per worker process (one text uses both cores when idle)."),
     Setting("EMBEDDING_TIMEOUT_S", 10.0, float, "Timeout of one remote embedding call."),
     Setting("DEFAULT_MAX_TOKENS", 2000, int, "Search token budget when a request sets none."),
     Setting("SIMILAR_THRESHOLD", 0.92, float,

