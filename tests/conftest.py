@@ -20,9 +20,10 @@ import pytest
 import requests
 from psycopg.rows import dict_row
 
-from zikra_ops import postgres
+from zikra_ops import n8n, postgres
 
 REPO = Path(__file__).resolve().parents[1]
+WORKFLOWS = REPO / "n8n-workflows"
 SECRET = "test-worker-secret"
 
 
@@ -63,31 +64,59 @@ def pg(zikra_home: Path) -> Iterator[postgres.Cluster]:
     postgres.stop(cluster, mode="immediate")
 
 
-@pytest.fixture(scope="session")
-def worker_url(pg: postgres.Cluster, zikra_home: Path) -> Iterator[str]:
-    """The real worker under gunicorn (two processes), migrated at start."""
-    port = free_port()
-    env = {**os.environ, "ZIKRA_DATABASE_URL": pg.url(), "ZIKRA_WORKER_SECRET": SECRET,
-           "ZIKRA_WORKER_PORT": str(port), "ZIKRA_WORKER_PROCESSES": "2"}
-    log = open(zikra_home / "worker.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", str(REPO / "worker" / "gunicorn.conf.py"),
-         "--chdir", str(REPO / "worker"), "zikra_worker:create_app()"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+class WorkerProcess:
+    """The real worker under gunicorn on a fixed port; tests may stop and restart it."""
 
-    def healthy() -> bool:
-        assert proc.poll() is None, (zikra_home / "worker.log").read_text()[-3000:]
+    def __init__(self, database_url: str, log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "ZIKRA_DATABASE_URL": database_url, "ZIKRA_WORKER_SECRET": SECRET,
+                    "ZIKRA_WORKER_PORT": str(self.port), "ZIKRA_WORKER_PROCESSES": "2"}
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def healthy(self) -> bool:
+        """Whether /health answers 200."""
         try:
-            return requests.get(url + "/health", timeout=1).status_code == 200
+            return requests.get(self.url + "/health", timeout=1).status_code == 200
         except requests.RequestException:
             return False
 
-    wait_until(healthy, 60, "the worker to be healthy")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    def start(self) -> None:
+        """Start gunicorn and wait until it is healthy."""
+        log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", str(REPO / "worker" / "gunicorn.conf.py"),
+             "--chdir", str(REPO / "worker"), "zikra_worker:create_app()"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+        def up() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, self.log_path.read_text()[-3000:]
+            return self.healthy()
+
+        wait_until(up, 60, "the worker to be healthy")
+
+    def stop(self) -> None:
+        """Stop gunicorn and wait for it to exit."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def worker_process(pg: postgres.Cluster, zikra_home: Path) -> Iterator[WorkerProcess]:
+    """The running worker process (two gunicorn processes), migrated at start."""
+    process = WorkerProcess(pg.url(), zikra_home / "worker.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def worker_url(worker_process: WorkerProcess) -> str:
+    """Base URL of the running worker."""
+    return worker_process.url
 
 
 class Worker:
@@ -153,3 +182,73 @@ def assert_error(response: requests.Response, status: int, code: str | None = No
     if field:
         assert error.get("field") == field and field in error["message"]
     return error
+
+
+@pytest.fixture(scope="session")
+def n8n_url(pg: postgres.Cluster, worker_process: WorkerProcess, zikra_home: Path) -> Iterator[str]:
+    """A real n8n (installed by install.sh) on its own database, with every workflow of
+    n8n-workflows/ imported and published, calling the test worker."""
+    install = n8n.Install.from_home(REPO / "var")
+    install = n8n.Install(install.node_bin, install.n8n_bin, zikra_home / "n8n-home")
+    if not install.n8n_bin.exists():
+        pytest.fail("n8n is not installed: run ./install.sh first")
+    postgres.ensure_database(pg, "n8n")
+    port = free_port()
+    # The task runner broker listens on a port of its own (5679 by default): an installed
+    # Zikra's n8n may hold that one.
+    base = {**os.environ, "ZIKRA_N8N_PORT": str(port), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
+            "ZIKRA_WORKER_URL": worker_process.url,
+            "ZIKRA_WORKER_SECRET": SECRET, "ZIKRA_MAX_BODY_BYTES": str(1024 * 1024)}
+    env = n8n.build_env(pg.url("n8n"), "test-encryption-key", base, install)
+    n8n.import_and_publish(WORKFLOWS, env)
+    proc = n8n.start(env, zikra_home / "n8n.log", install)
+    try:
+        try:
+            n8n.wait_ready(port, 120, proc, n8n.webhook_paths(WORKFLOWS))
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}\n{(zikra_home / 'n8n.log').read_text(errors='replace')[-3000:]}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        n8n.stop(proc)
+
+
+class Api:
+    """A client of the public webhook API, as an agent would call it."""
+
+    def __init__(self, url: str, token: str | None = None):
+        self.url = url
+        self.token = token
+        self.session = requests.Session()
+
+    def call(self, command: str | None = None, token: str | None = None, path: str = "/webhook/zikra",
+             **fields: Any) -> requests.Response:
+        """POST a command with fields; ``token`` overrides the client's own."""
+        body = dict(fields) if command is None else {"command": command, **fields}
+        headers = {}
+        if (token or self.token) is not None:
+            headers["Authorization"] = f"Bearer {token or self.token}"
+        return self.session.post(self.url + path, json=body, headers=headers, timeout=30)
+
+    def raw(self, data: bytes | str, headers: dict[str, str], path: str = "/webhook/zikra") -> requests.Response:
+        """POST raw bytes with the given headers."""
+        return self.session.post(self.url + path, data=data, headers=headers, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def tokens(worker: Worker) -> dict[str, str]:
+    """One bearer token per role, plus project-limited ones: admin, writer, reader, solo (writer of
+    exactly 'solo-project'), pair (writer of 'pair-a' and 'pair-b')."""
+    specs = {"admin": ("admin", None), "writer": ("writer", None), "reader": ("reader", None),
+             "solo": ("writer", ["solo-project"]), "pair": ("writer", ["pair-a", "pair-b"])}
+    made = {}
+    for name, (role, projects) in specs.items():
+        response = worker.post("/tokens/create", {"owner": f"{name}-owner", "role": role, "projects": projects})
+        assert response.status_code == 201, response.text
+        made[name] = response.json()["token"]
+    return made
+
+
+@pytest.fixture(scope="session")
+def api(n8n_url: str, tokens: dict[str, str]) -> Api:
+    """The public API as a writer with access to every project."""
+    return Api(n8n_url, tokens["writer"])

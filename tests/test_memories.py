@@ -116,7 +116,7 @@ def test_requests_without_the_shared_secret_are_refused(worker, project):
     for secret in (None, "wrong"):
         response = worker.post("/save_memory", {"project": project, "title": "t", "content_md": "c"},
                                secret=secret)
-        assert_error(response, 401, "unauthorized")
+        assert_error(response, 401, "worker_secret_mismatch")
     assert worker.session.get(worker.url + "/health").status_code == 200
 
 

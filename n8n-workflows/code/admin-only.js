@@ -6,6 +6,9 @@ function adminOnly(verify) {
   if (!verify || verify.error || !verify.statusCode) {
     return { ok: false, status: 503, body: { error: { code: 'worker_unavailable', message: 'The Zikra worker is unavailable; try again shortly.' } } };
   }
+  if (verify.body && verify.body.error && verify.body.error.code === 'worker_secret_mismatch') {
+    return { ok: false, status: 503, body: { error: { code: 'worker_unavailable', message: 'The Zikra worker refused n8n: ZIKRA_WORKER_SECRET differs between them.' } } };
+  }
   if (verify.statusCode === 401) {
     return { ok: false, status: 401, body: { error: { code: 'unauthorized', message: 'The bearer token is unknown or revoked.' } } };
   }

@@ -33,6 +33,10 @@ function tokenFailure(verify) {
   if (!verify || verify.error || !verify.statusCode) {
     return fail(503, 'worker_unavailable', 'The Zikra worker is unavailable; try again shortly.');
   }
+  const code = verify.body && verify.body.error && verify.body.error.code;
+  if (code === 'worker_secret_mismatch') {
+    return fail(503, 'worker_unavailable', 'The Zikra worker refused n8n: ZIKRA_WORKER_SECRET differs between them.');
+  }
   if (verify.statusCode === 401) return fail(401, 'unauthorized', 'The bearer token is unknown or revoked.');
   if (verify.statusCode === 200) return null;
   if (verify.statusCode === 503 && verify.body && verify.body.error) return { ok: false, status: 503, body: verify.body };
@@ -73,8 +77,7 @@ function payloadFor(command, body, projects, owner, allowed) {
       return { project, title: body.title, content_md: body.content_md, tags: body.tags ?? [], source: body.source ?? null,
         created_by: owner, memory_type: POLICY[command].memoryType || (body.memory_type ?? 'decision') };
     case 'get_memory':
-      return { id: body.id ?? null, title: body.title ?? null, project: isBlank(body.project) ? null : project,
-        projects: allowed };
+      return { id: body.id ?? null, title: body.title ?? null, project: project ?? null, projects: allowed };
     case 'get_prompt':
       return { project, prompt_name: body.prompt_name };
     case 'save_prompt':
@@ -97,7 +100,7 @@ function authorize(request, verify) {
   const token = verify.body;
   const { command, body } = request;
   const policy = POLICY[command];
-  if (RANK[token.role] < RANK[policy.role]) {
+  if (!(RANK[token.role] >= RANK[policy.role])) {
     return fail(403, 'forbidden', `A ${token.role} token may not run ${command}.`);
   }
   for (const field of REQUIRED[command] || []) {
@@ -106,7 +109,9 @@ function authorize(request, verify) {
   if (command === 'get_memory' && isBlank(body.id) && isBlank(body.title)) {
     return fail(400, 'invalid_request', 'id or title is required.', 'id');
   }
-  const resolved = resolveProjects(command, body, token.projects ?? null);
+  // By id, get_memory may look in every project the token may read.
+  const byIdAnywhere = command === 'get_memory' && !isBlank(body.id) && isBlank(body.project);
+  const resolved = byIdAnywhere ? { projects: [] } : resolveProjects(command, body, token.projects ?? null);
   if (resolved.ok === false) return resolved;
   const payload = payloadFor(command, body, resolved.projects, token.owner, token.projects ?? null);
   return { ok: true, route: policy.route, command, requested: request.requested, payload };

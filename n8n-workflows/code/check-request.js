@@ -17,7 +17,7 @@ const COMMANDS = {
 const MAX_TOKEN_CHARS = 256;
 
 function commandTable() {
-  const table = {};
+  const table = Object.create(null); // no inherited names: "constructor" is no command
   for (const [command, aliases] of Object.entries(COMMANDS)) {
     table[command] = command;
     for (const alias of aliases) table[alias] = command;

@@ -7,8 +7,9 @@ function shapeDecayResponse(policy, answer) {
     return { status: 503, body: { error: { code: 'worker_unavailable', message: 'The Zikra worker is unavailable; try again shortly.' } } };
   }
   if (answer.statusCode !== 200) {
-    const status = answer.statusCode >= 500 ? 503 : answer.statusCode;
-    return { status, body: answer.body };
+    const body = answer.body && answer.body.error ? answer.body
+      : { error: { code: 'worker_unavailable', message: `The Zikra worker answered ${answer.statusCode}.` } };
+    return { status: answer.statusCode >= 500 ? 503 : answer.statusCode, body };
   }
   return { status: 200, body: { ...answer.body, periods: policy.periods, command: 'decay' } };
 }

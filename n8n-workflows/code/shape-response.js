@@ -13,6 +13,9 @@ function shapeResponse(request, answer) {
     if (status === 503 && body && body.error) return { status, body };
     return { status: 503, body: { error: { code: 'worker_unavailable', message: `The Zikra worker failed (${status}).` } } };
   }
+  if (body && body.error && body.error.code === 'worker_secret_mismatch') {
+    return { status: 503, body: { error: { code: 'worker_unavailable', message: 'The Zikra worker refused n8n: ZIKRA_WORKER_SECRET differs between them.' } } };
+  }
   if (status >= 400) return { status, body };
   const shaped = { ...body, command: request.command };
   if (request.requested !== request.command) shaped.alias = request.requested;

@@ -61,7 +61,7 @@ def _check_secret() -> None:
     expected = runtime().settings["WORKER_SECRET"].encode()
     given = request.headers.get(SECRET_HEADER, "").encode()
     if not hmac.compare_digest(given, expected):
-        raise ApiError(401, "unauthorized", f"Missing or wrong {SECRET_HEADER} header.")
+        raise ApiError(401, "worker_secret_mismatch", f"Missing or wrong {SECRET_HEADER} header.")
     runtime().ensure_ready()
 
 
