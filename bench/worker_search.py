@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -168,23 +170,31 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run(args: argparse.Namespace, home: Path) -> None:
-    """Load, start, measure, print."""
+@contextmanager
+def loaded_cluster(count: int, home: Path) -> Iterator[tuple[postgres.Cluster, list[dict[str, Any]]]]:
+    """A throwaway cluster holding ``count`` corpus memories with their HNSW index; stopped after."""
     cluster = postgres.cluster(home, free_port())
     postgres.init(cluster)
     postgres.start(cluster)
     postgres.ensure_database(cluster, "zikra")
     try:
-        memories = list(corpus.generate_memories(args.memories, seed=7))
-        vectors = embeddings_for(memories, REPO / "var" / "bench-cache" / f"corpus-{args.memories}-seed7-{BULK_EMBED_TOKENS}tok.npy")
+        memories = list(corpus.generate_memories(count, seed=7))
+        vectors = embeddings_for(memories, REPO / "var" / "bench-cache" /
+                                 f"corpus-{count}-seed7-{BULK_EMBED_TOKENS}tok.npy")
         with psycopg.connect(cluster.url(), row_factory=dict_row) as conn:
             migrations.migrate(conn, REPO / "db")
             embedding_space.ensure(conn, LocalEmbedder())
             register_vector(conn)
             bulk_import(conn, memories, vectors)
-        measure_worker(args, cluster, memories, home)
+        yield cluster, memories
     finally:
         postgres.stop(cluster, mode="immediate")
+
+
+def run(args: argparse.Namespace, home: Path) -> None:
+    """Load, start, measure, print."""
+    with loaded_cluster(args.memories, home) as (cluster, memories):
+        measure_worker(args, cluster, memories, home)
 
 
 def measure_worker(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[dict[str, Any]],

@@ -45,20 +45,26 @@ def healthy(env: dict[str, str], timeout: float = 2.0) -> bool:
 
 
 def start(env: dict[str, str], wait_s: float = 60) -> None:
-    """Start gunicorn daemonised (no-op when running) and wait for a healthy answer.
+    """Start gunicorn in the background (no-op when running) and wait for a healthy answer.
 
     Raises:
         RuntimeError: it did not become healthy; the message points at the log.
     """
+    proc = None
     if running_pid() is None:
-        log = log_dir() / "worker.log"
-        subprocess.run(
-            [sys.executable, "-m", "gunicorn", "--config", str(REPO_ROOT / "worker" / "gunicorn.conf.py"),
-             "--daemon", "--pid", str(pid_file()), "--error-logfile", str(log),
-             "--chdir", str(REPO_ROOT / "worker"), "zikra_worker:create_app()"],
-            env=env, check=True)
+        # Not gunicorn's --daemon: a daemon's stderr is /dev/null, and our JSON logs go to
+        # stderr. Its own session keeps it alive after this command exits.
+        with open(log_dir() / "worker.log", "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--config", str(REPO_ROOT / "worker" / "gunicorn.conf.py"),
+                 "--chdir", str(REPO_ROOT / "worker"), "zikra_worker:create_app()"],
+                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
+        pid_file().write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the worker exited at start; see {log_dir() / 'worker.log'}")
         if healthy(env):
             return
         time.sleep(0.25)

@@ -1,0 +1,118 @@
+"""Benchmark of search through n8n's webhook (issue: n8n owns the public API).
+
+With N corpus memories loaded (see bench/worker_search.py), runs in one go, same queries:
+
+- a trivial n8n webhook (Webhook -> Respond): n8n's own floor;
+- worker-direct search (the worker's HTTP API, query embedding included);
+- webhook search: POST /webhook/zikra {"command": "search"} through the Zikra API workflow.
+
+Prints p50 and p95 of each and the workflow's overhead over the trivial webhook. Asserts
+nothing. Every service is a throwaway started here; n8n must be installed (./install.sh).
+
+    .venv/bin/python bench/webhook_search.py --memories 100000 --queries 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+import worker_search as ws  # noqa: E402
+
+from zikra_ops import n8n, postgres  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def start_n8n(cluster: postgres.Cluster, worker_url: str, home: Path) -> tuple[Any, str]:
+    """n8n on its own database with the Zikra workflows and the trivial bench webhook."""
+    postgres.ensure_database(cluster, "n8n")
+    paths = n8n.Install.from_home(REPO / "var")
+    install = n8n.Install(paths.node_bin, paths.n8n_bin, home / "n8n-home")
+    port = ws.free_port()
+    base = {**os.environ, "ZIKRA_N8N_PORT": str(port), "N8N_RUNNERS_BROKER_PORT": str(ws.free_port()),
+            "ZIKRA_WORKER_URL": worker_url, "ZIKRA_WORKER_SECRET": ws.SECRET}
+    env = n8n.build_env(cluster.url("n8n"), "bench-encryption-key", base, install)
+    folder = home / "workflows"
+    folder.mkdir()
+    for source in [*(REPO / "n8n-workflows").glob("*.json"), REPO / "bench" / "workflows" / "trivial-webhook.json"]:
+        shutil.copy(source, folder / source.name)
+    n8n.import_and_publish(folder, env)
+    proc = n8n.start(env, home / "n8n.log", install)
+    n8n.wait_ready(port, 120, proc, n8n.webhook_paths(folder))
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def timed(session: requests.Session, url: str, bodies: list[dict[str, Any]], headers: dict[str, str]) -> list[float]:
+    """POST each body; latencies in ms; every answer must be 2xx."""
+    times = []
+    for body in bodies:
+        started = time.perf_counter()
+        response = session.post(url, json=body, headers=headers, timeout=30)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code >= 300:
+            raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:300]}")
+    return times
+
+
+def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[dict[str, Any]], home: Path) -> None:
+    """Start the worker and n8n, then time the three paths."""
+    worker_port = ws.free_port()
+    worker = ws.start_worker(cluster.url(), worker_port, home / "worker.log")
+    worker_url = f"http://127.0.0.1:{worker_port}"
+    proc, n8n_url = start_n8n(cluster, worker_url, home)
+    try:
+        session = requests.Session()
+        token = session.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
+                             headers={"X-Zikra-Worker-Secret": ws.SECRET}).json()["token"]
+        queries = corpus.generate_queries(memories, args.queries, seed=11)
+        direct = [{"query": q["query"], "projects": [q["project"]], "limit": 5} for q in queries]
+        hooked = [{"command": "search", "query": q["query"], "project": q["project"], "limit": 5} for q in queries]
+        auth = {"Authorization": f"Bearer {token}"}
+        secret = {"X-Zikra-Worker-Secret": ws.SECRET}
+        timed(session, n8n_url + "/webhook/zikra", hooked[:30], auth)  # warm up
+        trivial = timed(session, n8n_url + "/webhook/zikra-trivial", [{}] * len(queries), {})
+        worker_times = timed(session, worker_url + "/search", direct, secret)
+        webhook_times = timed(session, n8n_url + "/webhook/zikra", hooked, auth)
+        ws.report("trivial n8n webhook (Webhook -> Respond)", trivial)
+        ws.report("worker-direct search", worker_times)
+        ws.report("webhook search (Zikra API workflow)", webhook_times)
+        overhead = statistics.median(webhook_times) - statistics.median(worker_times)
+        print(f"workflow overhead over worker-direct at the median: {overhead:.1f} ms; "
+              f"over the trivial webhook floor: {overhead - statistics.median(trivial):.1f} ms")
+        print(f"ratio webhook/worker at the median: {statistics.median(webhook_times) / statistics.median(worker_times):.2f}")
+    finally:
+        n8n.stop(proc)
+        worker.terminate()
+        worker.wait(timeout=20)
+
+
+def main() -> None:
+    """Parse arguments and run in a scratch folder."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--memories", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="zikra-bench-"))
+    home.chmod(0o755)
+    try:
+        with ws.loaded_cluster(args.memories, home) as (cluster, memories):
+            measure(args, cluster, memories, home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
