@@ -20,7 +20,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -55,18 +54,6 @@ def start_n8n(cluster: postgres.Cluster, worker_url: str, home: Path) -> tuple[A
     return proc, f"http://127.0.0.1:{port}"
 
 
-def timed(session: requests.Session, url: str, bodies: list[dict[str, Any]], headers: dict[str, str]) -> list[float]:
-    """POST each body; latencies in ms; every answer must be 2xx."""
-    times = []
-    for body in bodies:
-        started = time.perf_counter()
-        response = session.post(url, json=body, headers=headers, timeout=30)
-        times.append((time.perf_counter() - started) * 1000)
-        if response.status_code >= 300:
-            raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:300]}")
-    return times
-
-
 def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[dict[str, Any]], home: Path) -> None:
     """Start the worker and n8n, then time the three paths."""
     worker_port = ws.free_port()
@@ -82,10 +69,10 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
         hooked = [{"command": "search", "query": q["query"], "project": q["project"], "limit": 5} for q in queries]
         auth = {"Authorization": f"Bearer {token}"}
         secret = {"X-Zikra-Worker-Secret": ws.SECRET}
-        timed(session, n8n_url + "/webhook/zikra", hooked[:30], auth)  # warm up
-        trivial = timed(session, n8n_url + "/webhook/zikra-trivial", [{}] * len(queries), {})
-        worker_times = timed(session, worker_url + "/search", direct, secret)
-        webhook_times = timed(session, n8n_url + "/webhook/zikra", hooked, auth)
+        ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked[:30], auth)  # warm up
+        trivial = ws.timed_posts(session, n8n_url + "/webhook/zikra-trivial", [{}] * len(queries), {})
+        worker_times = ws.timed_posts(session, worker_url + "/search", direct, secret)
+        webhook_times = ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked, auth)
         ws.report("trivial n8n webhook (Webhook -> Respond)", trivial)
         ws.report("worker-direct search", worker_times)
         ws.report("webhook search (Zikra API workflow)", webhook_times)

@@ -124,12 +124,14 @@ def start_worker(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError(f"worker did not start; see {log}")
 
 
-def timed_posts(session: requests.Session, url: str, bodies: list[dict[str, Any]]) -> list[float]:
-    """POST each body in turn; return the latencies in ms (every answer must be 2xx)."""
+def timed_posts(session: requests.Session, url: str, bodies: list[dict[str, Any]],
+                headers: dict[str, str] | None = None) -> list[float]:
+    """POST each body in turn (by default with the worker secret); latencies in ms; each must be 2xx."""
+    headers = {"X-Zikra-Worker-Secret": SECRET} if headers is None else headers
     times = []
     for body in bodies:
         started = time.perf_counter()
-        response = session.post(url, json=body, headers={"X-Zikra-Worker-Secret": SECRET}, timeout=30)
+        response = session.post(url, json=body, headers=headers, timeout=30)
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code >= 300:
             raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:300]}")

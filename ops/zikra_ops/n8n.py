@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from . import envfile, postgres
+from .pidfile import live_pid
 from .paths import REPO_ROOT, log_dir, run_dir, zikra_home
 
 logger = logging.getLogger(__name__)
@@ -337,13 +338,8 @@ def _settings() -> tuple[dict[str, str], str, str]:
 
 
 def running_pid() -> int | None:
-    """The pid in the pid file when that process is alive, else None."""
-    try:
-        pid = int(pid_file().read_text().strip())
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
+    """The pid of the running process, or None."""
+    return live_pid(pid_file())
 
 
 def cmd_start(args: argparse.Namespace) -> None:

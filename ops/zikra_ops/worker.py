@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 
+from .pidfile import live_pid
 from .paths import REPO_ROOT, log_dir, run_dir
 
 DEFAULT_PORT = 7724
@@ -27,13 +28,8 @@ def pid_file() -> Path:
 
 
 def running_pid() -> int | None:
-    """The pid of the running gunicorn master, or None."""
-    try:
-        pid = int(pid_file().read_text().strip())
-        os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
+    """The pid of the running process, or None."""
+    return live_pid(pid_file())
 
 
 def healthy(env: dict[str, str], timeout: float = 2.0) -> bool:

@@ -45,28 +45,30 @@ WHERE similarity >= %(threshold)s
 ORDER BY similarity DESC
 """
 
-# Reading a memory reinforces it: one more access, and its decay clock starts again.
-GET_BY_ID = """
+# Being read (get_memory) or returned (search) reinforces a memory: one more access, and
+# its decay clock starts again.
+REINFORCE = """
 UPDATE memories SET
     access_count = access_count + 1,
     last_accessed_at = now(),
     reinforced_at = now(),
     confidence = 1
+WHERE id = ANY(%(ids)s::uuid[])
+RETURNING """ + MEMORY_COLUMNS
+
+FIND_BY_ID = """
+SELECT id FROM memories
 WHERE id = %(id)s
   AND (%(project)s::text IS NULL OR project = %(project)s)
   AND (%(projects)s::text[] IS NULL OR project = ANY(%(projects)s))
-RETURNING """ + MEMORY_COLUMNS
+"""
 
-GET_BY_TITLE = """
-UPDATE memories SET
-    access_count = access_count + 1,
-    last_accessed_at = now(),
-    reinforced_at = now(),
-    confidence = 1
+FIND_BY_TITLE = """
+SELECT id FROM memories
 WHERE project = %(project)s
   AND title = %(title)s
   AND (%(projects)s::text[] IS NULL OR project = ANY(%(projects)s))
-RETURNING """ + MEMORY_COLUMNS
+"""
 
 
 def _save_params(body: dict[str, Any]) -> dict[str, Any]:
@@ -113,11 +115,12 @@ def get_memory() -> dict[str, Any]:
     }
     if params["id"] is None and params["title"] is None:
         raise BadRequest("id", "id or title is required.")
-    statement = GET_BY_ID
+    statement = FIND_BY_ID
     if params["id"] is None:
-        statement, params["project"] = GET_BY_TITLE, params["project"] or "default"
+        statement, params["project"] = FIND_BY_TITLE, params["project"] or "default"
     with transaction(runtime().pool) as conn:
-        row = conn.execute(statement, params).fetchone()
-    if row is None:
+        found = conn.execute(statement, params).fetchone()
+        row = found and conn.execute(REINFORCE, {"ids": [found["id"]]}).fetchone()
+    if not row:
         raise NotFound("No memory matches that id or title in the projects this token may read.")
     return jsonable(row)

@@ -12,6 +12,7 @@ from . import validation as v
 from .db import transaction, tune_hnsw
 from .embeddings import embed_one
 from .errors import BadRequest
+from .memories import REINFORCE
 from .runtime import runtime
 from .serialize import jsonable
 
@@ -60,17 +61,6 @@ JOIN memories m ON m.id = COALESCE(s.id, k.id)
 ORDER BY score DESC, m.updated_at DESC
 LIMIT %(limit)s
 """
-
-# Being returned by search reinforces a memory, like reading it.
-REINFORCE = """
-UPDATE memories SET
-    access_count = access_count + 1,
-    last_accessed_at = now(),
-    reinforced_at = now(),
-    confidence = 1
-WHERE id = ANY(%(ids)s::uuid[])
-"""
-
 
 def _params(body: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     query = v.text(body, "query", required=True, max_chars=MAX_QUERY_CHARS)
