@@ -202,3 +202,10 @@ def test_the_worker_down_gives_503_naming_it_and_the_api_recovers(api, worker_pr
     finally:
         worker_process.start()
     assert api.call("search", project=project, query="x").status_code == 200
+
+
+def test_an_idempotency_key_makes_a_replayed_write_count_once_through_the_webhook(api, project, db):
+    for _ in range(2):
+        response = api.call("log_run", project=project, status="success", idempotency_key="session-42-end")
+        assert response.status_code == 201
+    assert db.execute("SELECT count(*) AS n FROM runs WHERE project = %s", (project,)).fetchone()["n"] == 1

@@ -124,3 +124,20 @@ def test_unknown_paths_and_methods_answer_json(worker):
     assert_error(worker.post("/nope", {}), 404, "not_found")
     assert_error(worker.session.get(worker.url + "/search",
                                     headers={"X-Zikra-Worker-Secret": "test-worker-secret"}), 405)
+
+
+def test_a_write_repeated_with_the_same_idempotency_key_takes_effect_once(worker, project, db):
+    body = {"project": project, "title": "Spooled", "content_md": "sent twice", "created_by": "hook",
+            "idempotency_key": "k-1"}
+    first = worker.post("/save_memory", body)
+    body["content_md"] = "changed on the replay"
+    second = worker.post("/save_memory", body)
+    assert first.status_code == second.status_code == 201 and first.json() == second.json()
+    row = db.execute("SELECT content_md FROM memories WHERE project = %s", (project,)).fetchone()
+    assert row["content_md"] == "sent twice"
+    run = {"project": project, "status": "success", "created_by": "hook", "idempotency_key": "run-1"}
+    ids = {worker.post("/log_run", run).json()["id"] for _ in range(3)}
+    assert len(ids) == 1
+    assert db.execute("SELECT count(*) AS n FROM runs WHERE project = %s", (project,)).fetchone()["n"] == 1
+    other_owner = worker.post("/log_run", {**run, "created_by": "someone-else"}).json()["id"]
+    assert other_owner not in ids

@@ -22,6 +22,7 @@ const REQUIRED = {
   log_run: ['status'],
 };
 const MULTI_PROJECT = new Set(['search', 'stats']);
+const WRITES = new Set(['save_memory', 'log_run']);
 
 function fail(status, code, message, field) {
   const error = { code, message };
@@ -114,6 +115,8 @@ function authorize(request, verify) {
   const resolved = byIdAnywhere ? { projects: [] } : resolveProjects(command, body, token.projects ?? null);
   if (resolved.ok === false) return resolved;
   const payload = payloadFor(command, body, resolved.projects, token.owner, token.projects ?? null);
+  // Writes replayed with the same key (a hook's spool) take effect once.
+  if (WRITES.has(policy.route) && !isBlank(body.idempotency_key)) payload.idempotency_key = body.idempotency_key;
   return { ok: true, route: policy.route, command, requested: request.requested, payload };
 }
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from . import idempotency
 from . import validation as v
 from .db import transaction
 from .errors import BadRequest
@@ -71,4 +72,6 @@ def decay() -> dict[str, Any]:
         raise BadRequest("threshold", "threshold is required (between 0 and 1).")
     with transaction(runtime().pool) as conn:
         row = conn.execute(DECAY, {"periods": json.dumps(periods), "threshold": threshold}).fetchone()
+        # Housekeeping that rides on the daily run: replay answers are kept 30 days.
+        idempotency.prune(conn)
     return {"updated": row["updated"], "archived": row["archived"], "threshold": threshold}

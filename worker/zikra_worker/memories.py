@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from . import idempotency
 from . import validation as v
 from .db import transaction, tune_hnsw
 from .embeddings import embed_one, memory_text
@@ -83,17 +84,10 @@ def _save_params(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@bp.post("/save_memory")
-def save_memory() -> tuple[dict[str, Any], int]:
-    """Embed and upsert a memory; report other memories of the project it nearly duplicates."""
-    rt = runtime()
-    params = _save_params(v.json_object())
-    params["embedding"] = embed_one(rt.embedder, memory_text(params["title"], params["content_md"]))
-    with transaction(rt.pool) as conn:
-        saved = conn.execute(UPSERT, params).fetchone()
-        tune_hnsw(conn, 40)
-        similar = conn.execute(SIMILAR, {**params, "id": saved["id"],
-                                         "threshold": rt.settings["SIMILAR_THRESHOLD"]}).fetchall()
+def _upsert(conn: Any, params: dict[str, Any], threshold: float) -> tuple[dict[str, Any], int]:
+    saved = conn.execute(UPSERT, params).fetchone()
+    tune_hnsw(conn, 40)
+    similar = conn.execute(SIMILAR, {**params, "id": saved["id"], "threshold": threshold}).fetchall()
     body = {
         "id": str(saved["id"]),
         "status": "created" if saved["inserted"] else "updated",
@@ -101,6 +95,19 @@ def save_memory() -> tuple[dict[str, Any], int]:
                        for row in similar],
     }
     return body, 201 if saved["inserted"] else 200
+
+
+@bp.post("/save_memory")
+def save_memory() -> tuple[dict[str, Any], int]:
+    """Embed and upsert a memory; report other memories of the project it nearly duplicates."""
+    rt = runtime()
+    body = v.json_object()
+    params = _save_params(body)
+    key = idempotency.key_of(body)
+    params["embedding"] = embed_one(rt.embedder, memory_text(params["title"], params["content_md"]))
+    with transaction(rt.pool) as conn:
+        return idempotency.once(conn, params["created_by"], key,
+                                lambda: _upsert(conn, params, rt.settings["SIMILAR_THRESHOLD"]))
 
 
 @bp.post("/get_memory")

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from . import idempotency
 from . import validation as v
 from .db import transaction
 from .runtime import runtime
@@ -39,6 +40,7 @@ def log_run() -> tuple[dict[str, Any], int]:
         "files_changed": v.string_list(body, "files_changed", max_items=10_000, max_chars=4096),
         "created_by": v.text(body, "created_by", max_chars=v.MAX_NAME_CHARS),
     }
+    key = idempotency.key_of(body)
     with transaction(runtime().pool) as conn:
-        row = conn.execute(INSERT, params).fetchone()
-    return {"id": str(row["id"])}, 201
+        return idempotency.once(conn, params["created_by"], key,
+                                lambda: ({"id": str(conn.execute(INSERT, params).fetchone()["id"])}, 201))
