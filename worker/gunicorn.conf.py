@@ -1,8 +1,8 @@
-"""gunicorn settings for the worker: loopback only, a few threaded processes, JSON logs."""
+"""gunicorn settings for the worker: loopback by default, a few threaded processes, JSON logs."""
 
 import os
 
-bind = f"127.0.0.1:{os.environ.get('ZIKRA_WORKER_PORT', '7724')}"
+bind = f"{os.environ.get('ZIKRA_WORKER_HOST', '127.0.0.1')}:{os.environ.get('ZIKRA_WORKER_PORT', '7724')}"
 # Two processes for two cores; threads overlap database waits. Each process loads its own
 # copy of the embedding model (~100 MB) after the fork.
 workers = int(os.environ.get("ZIKRA_WORKER_PROCESSES", "2"))
