@@ -1,0 +1,99 @@
+"""The commands a person runs: ``flush``, ``install``, ``uninstall``, ``print-mcp-config``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import config as settings
+from . import delivery, install, jsonlog, mcp_config
+from .project import for_directory
+
+FLUSH_TIMEOUT_S = 1.5
+FLUSH_BUDGET_S = 60.0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zikra-hooks", description="Zikra for Claude Code.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    flush = commands.add_parser("flush", help="send what the spool holds now, in order")
+    flush.add_argument("--budget", type=float, default=FLUSH_BUDGET_S, help="stop after this many seconds")
+    for name, text in (("install", "add the hooks and the statusline to Claude Code's settings"),
+                       ("uninstall", "remove exactly what install added")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--scope", choices=("user", "project"), default="user",
+                         help="user: ~/.claude/settings.json (default); project: <dir>/.claude/settings.json")
+        sub.add_argument("--project-dir", type=Path, help="the project folder for --scope project (default: here)")
+        sub.add_argument("--settings", type=Path, help="any other settings file")
+        if name == "install":
+            sub.add_argument("--url", help="Zikra's public base URL, saved for the hooks")
+            sub.add_argument("--token", help="a writer token, saved for the hooks (mode 600); "
+                                             "default: $ZIKRA_TOKEN")
+    mcp = commands.add_parser("print-mcp-config", help="print the MCP configuration to paste")
+    mcp.add_argument("--project-dir", type=Path, help="name this folder's project in the X-Zikra-Project header")
+    return parser
+
+
+def _settings_file(args: argparse.Namespace) -> Path:
+    if args.settings:
+        return args.settings
+    return install.settings_path(args.scope, args.project_dir)
+
+
+def do_flush(args: argparse.Namespace, config: settings.Config) -> int:
+    """Send the spool; exit 1 when items are left."""
+    result = delivery.flush(config, time.monotonic() + args.budget, request_timeout=FLUSH_TIMEOUT_S)
+    print(f"sent {result.sent}, rejected {result.rejected}, left {result.left}"
+          + (f" ({result.stopped_by})" if result.stopped_by else ""))
+    return 1 if result.left else 0
+
+
+def do_install(args: argparse.Namespace, config: settings.Config) -> int:
+    """Save url/token for the hooks, merge the settings, print what happened and the MCP config."""
+    token = args.token or os.environ.get("ZIKRA_TOKEN") or ""
+    if args.url or token:
+        settings.write_file(config.home, {"url": (args.url or "").rstrip("/"), "token": token})
+    pinned = config.home if "ZIKRA_HOOKS_HOME" in os.environ else None
+    report = install.install(_settings_file(args), home=pinned)
+    print(f"{'updated' if report.changed else 'already installed in'} {report.path}"
+          + (f" (backup: {report.backup})" if report.backup else ""))
+    for note in report.notes:
+        print(note)
+    if not (token or settings.load().token):
+        print("no token saved: run again with --token, or export ZIKRA_TOKEN where Claude Code runs")
+    print()
+    print(mcp_config.text(settings.load()))
+    return 0
+
+
+def do_uninstall(args: argparse.Namespace) -> int:
+    """Take our hooks and statusLine out of the settings file."""
+    report = install.uninstall(_settings_file(args))
+    print(f"{'removed Zikra from' if report.changed else 'nothing of Zikra in'} {report.path}"
+          + (f" (backup: {report.backup})" if report.backup else ""))
+    for note in report.notes:
+        print(note)
+    return 0
+
+
+def run(argv: list[str]) -> int:
+    """Parse and run one command; one line on stderr and exit 1 on an error."""
+    args = _parser().parse_args(argv)
+    try:
+        config = settings.load()
+        jsonlog.setup(config.home, args.command)
+        if args.command == "flush":
+            return do_flush(args, config)
+        if args.command == "install":
+            return do_install(args, config)
+        if args.command == "uninstall":
+            return do_uninstall(args)
+        project = for_directory(args.project_dir) if args.project_dir else None
+        print(mcp_config.text(config, project))
+        return 0
+    except (ValueError, OSError, install.InstallError) as exc:
+        sys.stderr.write(f"zikra-hooks {args.command}: {exc}\n")
+        return 1
