@@ -21,10 +21,11 @@ MAX_KEY_CHARS = 200
 REJECTING_STATUSES = frozenset({400, 403, 413, 422})
 
 
-def idempotency_key(session_id: str, what: str) -> str:
-    """A key the API honours once per token owner, the same every time for the same session and
-    the same thing: ``claude-code:<session>:<what>``, hashed when it would pass 200 characters."""
-    key = f"{AGENT}:{session_id}:{what}"
+def idempotency_key(session_id: str, project: str, what: str) -> str:
+    """A key the API honours once per token owner, the same every time for the same session,
+    project and thing: ``claude-code:<session>:<project>:<what>``, hashed past 200 characters.
+    (The project is part of it because keys are per token owner, not per project.)"""
+    key = f"{AGENT}:{session_id}:{project}:{what}"
     if len(key) <= MAX_KEY_CHARS:
         return key
     return f"{AGENT}:{hashlib.sha256(key.encode()).hexdigest()}"

@@ -78,7 +78,7 @@ def log_run(t: Transcript, session_id: str, project: str, reason: str | None,
         "session_id": session_id, "output_summary": run_summary(t, session_id, project, reason, decisions),
         "tokens_in": t.usage.tokens_in, "tokens_out": t.usage.tokens_out,
         "files_changed": [f[:4096] for f in t.files[:MAX_FILES]],
-        "idempotency_key": idempotency_key(session_id, f"run:{t.last_uuid or 'none'}"),
+        "idempotency_key": idempotency_key(session_id, project, f"run:{t.last_uuid or 'none'}"),
     }
     if t.duration_s is not None:
         body["duration_s"] = round(t.duration_s, 3)
@@ -95,7 +95,7 @@ def save_decision(d: Decision, session_id: str, project: str, when: datetime | N
     return {
         "command": "save_memory", "project": project, "memory_type": "decision", "title": d.title,
         "content_md": "\n".join(lines), "tags": d.tags, "source": AGENT,
-        "idempotency_key": idempotency_key(session_id, f"decision:{d.fingerprint}"),
+        "idempotency_key": idempotency_key(session_id, project, f"decision:{d.fingerprint}"),
     }
 
 
@@ -122,5 +122,5 @@ def save_digest(t: Transcript, session_id: str, project: str, trigger: str | Non
         "title": f"Context before compaction, session {session_id[:8]}, {_when(t.last_at)}",
         "content_md": "\n".join(lines)[:MAX_DIGEST], "tags": ["claude-code", "pre-compact", trigger or "manual"],
         "source": AGENT,
-        "idempotency_key": idempotency_key(session_id, f"precompact:{t.last_uuid or 'none'}"),
+        "idempotency_key": idempotency_key(session_id, project, f"precompact:{t.last_uuid or 'none'}"),
     }

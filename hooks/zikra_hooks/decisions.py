@@ -63,7 +63,7 @@ _REASON = re.compile(r"\b(?:because|since|so\s+that|given\s+that|due\s+to|instea
 _HEDGE = re.compile(r"\b(?:if|whether|unless|could|might|maybe|perhaps|would|should\s+we|shall\s+we|not\s+sure"
                     r"|yet\s+to|do\s+you|once\s+you|when\s+you)\b", re.I)
 _UNDECIDED = re.compile(r"^(?:tbd|to\s+be\s+decided|undecided|pending|none|n/a|todo)\b", re.I)
-_DANGLING = re.compile(r"\b(?:that|this|it|them|those|these|there)$", re.I)
+_DANGLING = re.compile(r"\b(?:that|this|those|these|there)$", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'`*(\[])")
 _LEAD_INS = (
     (re.compile(r"^(?:so,?\s+|ok(?:ay)?,?\s+)?(?:we|i)(?:'ve|’ve| have)?\s+(?:now\s+|finally\s+|already\s+)?"

@@ -171,8 +171,9 @@ def since_compaction(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def summarize(entries: Iterable[dict[str, Any]], cwd: str | None = None) -> Transcript:
-    """Fold entries into a Transcript (see the module docstring for what counts)."""
-    result = Transcript(cwd=cwd)
+    """Fold entries into a Transcript (see the module docstring for what counts). Paths are made
+    relative to the transcript's own ``cwd``, or to ``cwd`` when its lines carry none."""
+    result = Transcript()
     usage_by_message: dict[str, dict[str, int]] = {}
     edits: dict[str, str] = {}  # tool_use id -> path
     failed: set[str] = set()
@@ -188,7 +189,9 @@ def summarize(entries: Iterable[dict[str, Any]], cwd: str | None = None) -> Tran
         result.usage.output += counts.get("output_tokens", 0)
         result.usage.cache_creation += counts.get("cache_creation_input_tokens", 0)
         result.usage.cache_read += counts.get("cache_read_input_tokens", 0)
+    result.cwd = result.cwd or cwd
     for tool_id, path in edits.items():
+        path = _relative(path, result.cwd)
         if tool_id not in failed and path not in result.files:
             result.files.append(path)
     return result
@@ -248,7 +251,7 @@ def _read_tool_use(result: Transcript, block: dict[str, Any], edits: dict[str, s
     if not isinstance(tool_input, dict):
         return
     if name in EDIT_TOOLS and isinstance(tool_input.get(EDIT_TOOLS[name]), str):
-        edits[str(block.get("id") or len(edits))] = _relative(tool_input[EDIT_TOOLS[name]], result.cwd)
+        edits[str(block.get("id") or len(edits))] = tool_input[EDIT_TOOLS[name]]
     elif name == "TodoWrite" and isinstance(tool_input.get("todos"), list):
         result.todos = [t for t in tool_input["todos"] if isinstance(t, dict)]
 
