@@ -1,0 +1,244 @@
+"""The MCP tools: one per API command, same names and arguments (docs/api.md), each a webhook call
+made with the caller's bearer token, so roles hold the same over MCP as over HTTP.
+
+An API error (400, 403, 404, ...) becomes a tool error carrying the API's message, which the
+model can act on. The server is built by :func:`build_server`; the webhook client and the way
+to learn who is calling come in through its lifespan (:class:`ToolState`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp_types import ToolAnnotations
+from pydantic import Field
+
+from .responses import (Memory, MemoryType, Prompt, PromptSaved, RunLogged, RunStatus, Saved, SearchResults,
+                        Stats)
+from .upstream import Answer, Upstream
+
+VERSION = "0.1.0"
+
+logger = logging.getLogger(__name__)
+
+INSTRUCTIONS = """\
+Zikra is your team's long-term memory, shared by every agent and session. Call `search` before
+deciding something that may have been decided already, when debugging an error that may have
+happened before, or when you need project conventions. Save what a later session should know:
+decisions and their reasons (`save_memory`), product requirements (`save_requirement`), errors
+and their fixes (`log_error`); log a finished session with `log_run`. Leave `project` out to use
+the project this client is configured for."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls a tool: the Authorization header to forward, and their default project."""
+
+    authorization: str | None
+    default_project: str | None
+
+
+@dataclass(frozen=True)
+class ToolState:
+    """What the tools need, handed to them through the server's lifespan."""
+
+    upstream: Upstream
+    caller_of: Callable[[Context], Caller]
+
+
+Project = Annotated[str | None, Field(
+    description="Project to use. Leave it out to use the project this client is configured for "
+                "(its X-Zikra-Project header or ZIKRA_PROJECT); without one, the server's default.")]
+Projects = Annotated[str | list[str] | None, Field(
+    description="Project, or a list of projects to cover together. Leave it out to use the project "
+                "this client is configured for.")]
+Tags = Annotated[list[str] | None, Field(description="Short labels, e.g. [\"auth\", \"postgres\"].")]
+Title = Annotated[str, Field(description="Short, specific title; saving the same title in the same project "
+                                         "again updates that memory instead of adding a twin.")]
+Content = Annotated[str, Field(description="The content, in Markdown: what, why, and how to apply it.")]
+
+READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+UPSERT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
+APPEND = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+
+
+def _error_text(answer: Answer) -> str:
+    """``403 forbidden: A reader token may not run save_memory.`` from an API error answer."""
+    error = answer.body.get("error", {}) if isinstance(answer.body, dict) else {}
+    text = f"{answer.status} {error.get('code', 'error')}: {error.get('message', 'the API refused the call')}"
+    return text + (f" (field: {error['field']})" if error.get("field") else "")
+
+
+def _client_name(ctx: Context) -> str | None:
+    """The MCP client's name from its handshake (e.g. ``claude-code``), if it sent one."""
+    params = ctx.request_context.session.client_params
+    return params.client_info.name if params is not None and params.client_info is not None else None
+
+
+async def call_api(ctx: Context, command: str, fields: dict[str, Any], *, default_project: bool = True) -> Any:
+    """Run one API command as the caller; return the API's JSON body.
+
+    Raises:
+        ToolError: the API refused the call or is unavailable; the message is the API's.
+    """
+    state: ToolState = ctx.request_context.lifespan_context
+    caller = state.caller_of(ctx)
+    body = {"command": command, **{key: value for key, value in fields.items() if value is not None}}
+    if default_project and "project" not in body and caller.default_project:
+        body["project"] = caller.default_project
+    started = time.perf_counter()
+    answer = await state.upstream.command(caller.authorization, body)
+    logger.info("tool call", extra={"tool": command, "status": answer.status,
+                                    "ms": round((time.perf_counter() - started) * 1000, 1)})
+    if answer.status >= 400:
+        raise ToolError(_error_text(answer))
+    return answer.body
+
+
+async def search(
+    ctx: Context,
+    query: Annotated[str, Field(description="What you want to know, in plain words, e.g. "
+                                            "'how do we deploy the API?' or an error message.")],
+    project: Projects = None,
+    limit: Annotated[int | None, Field(ge=1, le=50, description="Most results to return (default 5).")] = None,
+    memory_type: Annotated[MemoryType | list[MemoryType] | None, Field(
+        description="Only memories of this type (or these types).")] = None,
+    max_tokens: Annotated[int | None, Field(ge=1, description="Token budget of the whole answer "
+                                                              "(server default 2000).")] = None,
+    include_archived: Annotated[bool, Field(description="Also search memories archived by decay.")] = False,
+) -> SearchResults:
+    """Search the team's memory by meaning and keywords. Call it before making a decision that may
+    have been made before, when an error looks familiar, or to recall project conventions. Returns
+    the best matches first, each with its title, content (cut to fit the token budget), type, tags,
+    score and why it ranked (parts); an empty list when nothing matches."""
+    return await call_api(ctx, "search", {
+        "query": query, "project": project, "limit": limit, "memory_type": memory_type,
+        "max_tokens": max_tokens, "include_archived": include_archived or None})
+
+
+async def save_memory(
+    ctx: Context,
+    title: Title,
+    content_md: Content,
+    project: Project = None,
+    memory_type: Annotated[MemoryType | None, Field(
+        description="decision (default): a choice and its reasons; error: a bug and its fix; "
+                    "requirement: a product need; reference: a pointer to docs or a resource; "
+                    "user: the user's preferences; feedback: a correction of how you work; "
+                    "project: goals, context, deadlines.")] = None,
+    tags: Tags = None,
+    source: Annotated[str | None, Field(description="Who wrote it (default: this MCP client's name).")] = None,
+) -> Saved:
+    """Save something a later session should know: a decision and why, a convention, a pattern, a
+    person's preference. Saving the same title in the same project again updates that memory.
+    Returns its id, status (created or updated) and similar_to: existing memories with nearly the
+    same content; if one is listed, consider updating that one instead."""
+    return await call_api(ctx, "save_memory", {
+        "title": title, "content_md": content_md, "project": project, "memory_type": memory_type,
+        "tags": tags, "source": source or _client_name(ctx)})
+
+
+async def get_memory(
+    ctx: Context,
+    id: Annotated[str | None, Field(description="The memory's id, as search returned it.")] = None,
+    title: Annotated[str | None, Field(description="The memory's exact title (with project).")] = None,
+    project: Annotated[str | None, Field(
+        description="Project to look in. With an id, leave it out to look in every project you may "
+                    "read; with a title, it defaults to the project this client is configured for.")] = None,
+) -> Memory:
+    """Read one memory whole, by id or by exact title, when a search result was cut short or you
+    need its full text. Returns every field of the memory; an error if there is no such memory."""
+    return await call_api(ctx, "get_memory", {"id": id, "title": title, "project": project},
+                          default_project=id is None)
+
+
+async def get_prompt(
+    ctx: Context,
+    prompt_name: Annotated[str, Field(description="The prompt's name, e.g. 'release' or 'code-review'.")],
+    project: Project = None,
+) -> Prompt:
+    """Fetch a saved runbook or instruction set by name, when the user asks you to run a named
+    procedure (e.g. 'do the release'). Returns its Markdown content and description."""
+    return await call_api(ctx, "get_prompt", {"prompt_name": prompt_name, "project": project})
+
+
+async def save_prompt(
+    ctx: Context,
+    prompt_name: Annotated[str, Field(description="A short name to fetch it by, e.g. 'release'.")],
+    content_md: Annotated[str, Field(description="The runbook or instructions, in Markdown.")],
+    project: Project = None,
+    description: Annotated[str | None, Field(description="One line on what it is for.")] = None,
+) -> PromptSaved:
+    """Store a runbook or instruction set under a name, replacing one of the same name, so any agent
+    can run it later with get_prompt. Returns its name, project and status (created or replaced)."""
+    return await call_api(ctx, "save_prompt", {
+        "prompt_name": prompt_name, "content_md": content_md, "project": project, "description": description})
+
+
+async def save_requirement(ctx: Context, title: Title, content_md: Content, project: Project = None,
+                           tags: Tags = None) -> Saved:
+    """Save a product requirement from a user or PM (what must be true, acceptance criteria).
+    Requirements never decay. Returns its id, status (created or updated) and similar_to."""
+    return await call_api(ctx, "save_requirement", {
+        "title": title, "content_md": content_md, "project": project, "tags": tags})
+
+
+async def log_error(ctx: Context, title: Title, content_md: Content, project: Project = None,
+                    tags: Tags = None) -> Saved:
+    """Record a bug, failure or known issue with its cause and fix, so the next agent that meets it
+    finds the answer with search. Returns its id, status (created or updated) and similar_to."""
+    return await call_api(ctx, "log_error", {
+        "title": title, "content_md": content_md, "project": project, "tags": tags})
+
+
+async def log_run(
+    ctx: Context,
+    status: Annotated[RunStatus, Field(description="How the session ended.")],
+    project: Project = None,
+    output_summary: Annotated[str | None, Field(description="What was done and what is left, briefly.")] = None,
+    session_id: Annotated[str | None, Field(description="Your session's id, if you know it.")] = None,
+    agent: Annotated[str | None, Field(description="Which agent ran, e.g. 'claude-code'.")] = None,
+    tokens_in: Annotated[int | None, Field(ge=0, description="Input tokens used.")] = None,
+    tokens_out: Annotated[int | None, Field(ge=0, description="Output tokens used.")] = None,
+    duration_s: Annotated[float | None, Field(ge=0, description="How long the session took, seconds.")] = None,
+    files_changed: Annotated[list[str] | None, Field(description="Paths of the files changed.")] = None,
+) -> RunLogged:
+    """Log a finished work session: its status, a summary and the files changed, so the team can
+    see what each agent did. Call it once at the end of a task. Returns the run's id."""
+    return await call_api(ctx, "log_run", {
+        "status": status, "project": project, "output_summary": output_summary, "session_id": session_id,
+        "agent": agent or _client_name(ctx), "tokens_in": tokens_in, "tokens_out": tokens_out,
+        "duration_s": duration_s, "files_changed": files_changed})
+
+
+async def stats(ctx: Context, project: Projects = None) -> Stats:
+    """How much the memory holds: per project, the number of live and archived memories, the count
+    by type and when the last save was. Call it to see whether a project has memories at all."""
+    return await call_api(ctx, "stats", {"project": project})
+
+
+TOOLS = ((search, READ), (save_memory, UPSERT), (get_memory, READ), (get_prompt, READ),
+         (save_prompt, UPSERT), (save_requirement, UPSERT), (log_run, APPEND), (log_error, UPSERT),
+         (stats, READ))
+
+
+def build_server(state: ToolState) -> MCPServer[ToolState]:
+    """The MCP server with every tool; ``state`` reaches the tools through the lifespan."""
+
+    @asynccontextmanager
+    async def lifespan(_: MCPServer[ToolState]) -> AsyncIterator[ToolState]:
+        yield state
+
+    server: MCPServer[ToolState] = MCPServer("zikra", instructions=INSTRUCTIONS, version=VERSION,
+                                             lifespan=lifespan)
+    for tool, hints in TOOLS:
+        server.add_tool(tool, description=inspect.cleandoc(tool.__doc__ or ""), annotations=hints)
+    return server
