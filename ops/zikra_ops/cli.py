@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import envfile, n8n, postgres, worker
+from . import bridge, envfile, n8n, postgres, worker
 from .paths import REPO_ROOT, run_dir
 
 WORKFLOWS = REPO_ROOT / "n8n-workflows"
@@ -52,6 +52,8 @@ def cmd_up(args: argparse.Namespace) -> None:
     if _workflows_changed():
         _import_workflows()
     n8n.cmd_start(argparse.Namespace(timeout=120, dir=str(WORKFLOWS)))
+    bridge.start(env)
+    print(f"bridge: healthy on {bridge.url(env)} (MCP at /mcp, API at /webhook/zikra)")
 
 
 def _workflows_digest() -> str:
@@ -85,6 +87,8 @@ def cmd_workflows(_: argparse.Namespace) -> None:
 
 def cmd_down(args: argparse.Namespace) -> None:
     """Stop every service."""
+    bridge.stop()
+    print("bridge: stopped")
     n8n.cmd_stop(argparse.Namespace())
     worker.stop()
     print("worker: stopped")
@@ -101,6 +105,7 @@ def cmd_status(_: argparse.Namespace) -> None:
                   ("unhealthy" if worker.running_pid() else "stopped"),
         "n8n": "healthy" if n8n.running_pid() and n8n.webhook_registered(n8n.port(env), "zikra") else
                ("unhealthy" if n8n.running_pid() else "stopped"),
+        "bridge": "healthy" if bridge.healthy(env) else ("unhealthy" if bridge.running_pid() else "stopped"),
     }
     if not _uses_embedded_db(env):
         state["postgres"] = "external"
