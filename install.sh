@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Zikra, native install: a venv, the embedded PostgreSQL with pgvector, the worker; then start.
+# Zikra, native install: a venv, the embedded PostgreSQL with pgvector, the worker, n8n and the
+# MCP bridge; then start.
 # Safe to run again: each step skips what is already in place.
 set -euo pipefail
 
@@ -22,7 +23,8 @@ if [ ! -x "$PY" ]; then
 fi
 # Reinstall only when the requirements changed since the last successful install.
 stamp="$VENV/.zikra-requirements"
-want="$(cat "$ROOT/requirements.txt" "$ROOT/worker/pyproject.toml" "$ROOT/ops/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$ROOT/requirements.txt" "$ROOT/worker/pyproject.toml" "$ROOT/ops/pyproject.toml" \
+  "$ROOT/mcp-bridge/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$PY" -m pip install --quiet --upgrade pip
   "$PY" -m pip install --quiet -r "$ROOT/requirements.txt" || fail "pip install failed (see above)"
@@ -36,15 +38,18 @@ fi
 step "Node and n8n (pinned, from the npm registry)"
 bash "$ROOT/scripts/install-n8n.sh" || fail "installing n8n failed; see $ZIKRA_HOME/log/npm-*.log"
 
+step "MCP Inspector (pinned, from the npm registry; the tests drive the bridge with it)"
+bash "$ROOT/scripts/install-inspector.sh" || fail "installing the MCP Inspector failed; see $ZIKRA_HOME/log/npm-inspector.log"
+
 step "Settings ($ZIKRA_HOME/zikra.env)"
 "$PY" - <<'PYEOF'
 from zikra_ops import envfile
 envfile.ensure({"ZIKRA_WORKER_PORT": "7724", "ZIKRA_WORKER_URL": "http://127.0.0.1:7724",
-                "ZIKRA_N8N_PORT": "5678"})
+                "ZIKRA_N8N_PORT": "5678", "ZIKRA_BRIDGE_PORT": "7723"})
 print("settings ready")
 PYEOF
 
-step "Starting PostgreSQL, the worker and n8n (workflows imported when they changed)"
+step "Starting PostgreSQL, the worker, n8n (workflows imported when they changed) and the MCP bridge"
 "$VENV/bin/zikra" up || fail "the services did not start; see $ZIKRA_HOME/log/"
 
 step "Admin token"
@@ -57,11 +62,21 @@ fi
 
 step "Done"
 "$VENV/bin/zikra" status
+PUBLIC="http://localhost:$("$PY" -c 'from zikra_ops import bridge, envfile; print(bridge.port(envfile.environment()))')"
 cat <<MSG
 
-Zikra is running.
-  API:      POST http://127.0.0.1:5678/webhook/zikra  (Authorization: Bearer <token>)
-  worker:   http://127.0.0.1:7724 (internal; n8n calls it)
+Zikra is running. Its public URL is $PUBLIC
+  MCP:      $PUBLIC/mcp (streamable HTTP), $PUBLIC/sse (SSE); stdio: .venv/bin/zikra-mcp-stdio
+  API:      POST $PUBLIC/webhook/zikra  (Authorization: Bearer <token>)
+  health:   $PUBLIC/health
+  n8n, worker: http://127.0.0.1:5678, http://127.0.0.1:7724 (internal; the bridge and n8n call them)
+
+Give each agent a token of its own, then paste its MCP configuration:
+  .venv/bin/zikra token create --owner \$USER --role writer     # prints the token once
+  TOKEN=zk_...
+  claude mcp add --transport http zikra $PUBLIC/mcp --header "Authorization: Bearer \$TOKEN"
+Other clients (Claude Desktop, Cursor, Gemini CLI, Codex) and curl: docs/mcp.md
+
   logs:     $ZIKRA_HOME/log/
   stop:     .venv/bin/zikra down      start: .venv/bin/zikra up
   tests:    ./test.sh
