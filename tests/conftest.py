@@ -252,3 +252,55 @@ def tokens(worker: Worker) -> dict[str, str]:
 def api(n8n_url: str, tokens: dict[str, str]) -> Api:
     """The public API as a writer with access to every project."""
     return Api(n8n_url, tokens["writer"])
+
+
+class BridgeProcess:
+    """The real MCP bridge (``python -m zikra_bridge``) on a free port, in front of the test n8n."""
+
+    def __init__(self, n8n_url: str, worker_url: str, log_path: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "ZIKRA_BRIDGE_HOST": "127.0.0.1", "ZIKRA_BRIDGE_PORT": str(self.port),
+                    "ZIKRA_N8N_URL": n8n_url, "ZIKRA_WORKER_URL": worker_url}
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def answers(self) -> bool:
+        """Whether /health answers at all (200 or 503)."""
+        try:
+            return requests.get(self.url + "/health", timeout=5).status_code in (200, 503)
+        except requests.RequestException:
+            return False
+
+    def start(self) -> None:
+        """Start the bridge and wait until it answers."""
+        with open(self.log_path, "a") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "zikra_bridge"], env=self.env,
+                                         stdout=log, stderr=subprocess.STDOUT)
+
+        def up() -> bool:
+            assert self.proc is not None and self.proc.poll() is None, self.log_path.read_text()[-3000:]
+            return self.answers()
+
+        wait_until(up, 30, "the MCP bridge to answer")
+
+    def stop(self) -> None:
+        """Stop the bridge and wait for it to exit."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def bridge_process(n8n_url: str, worker_process: WorkerProcess, zikra_home: Path) -> Iterator[BridgeProcess]:
+    """The running MCP bridge, forwarding to the test n8n."""
+    process = BridgeProcess(n8n_url, worker_process.url, zikra_home / "bridge.log")
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="session")
+def bridge_url(bridge_process: BridgeProcess) -> str:
+    """The public base URL served by the bridge (``/mcp``, ``/sse``, ``/webhook/zikra``, ``/health``)."""
+    return bridge_process.url
