@@ -127,23 +127,3 @@ def test_the_default_budget_applies_when_none_is_given(worker, project):
     result = worker.search(project, "word", limit=1)
     assert result["max_tokens"] == 2000 and result["tokens_used"] <= 2000
     assert result["results"][0]["truncated"] is True
-
-
-def test_the_exact_and_the_hnsw_vector_paths_rank_alike(worker, project, db):
-    from pgvector.psycopg import register_vector
-
-    from zikra_worker.db import tune_hnsw
-    from zikra_worker.embeddings import LocalEmbedder
-    from zikra_worker.search import HYBRID_SEARCH
-
-    _seed(worker, project)
-    register_vector(db)
-    params = {"embedding": LocalEmbedder().embed(["which frontend framework?"])[0], "query": "frontend framework",
-              "projects": [project], "types": None, "include_archived": False, "limit": 4, "candidates": 60,
-              "rrf_k": 60, "confidence_weight": 0.5}
-    ranked = {}
-    for path in ("exact", "hnsw"):
-        with db.transaction():
-            tune_hnsw(db, 60)
-            ranked[path] = [r["title"] for r in db.execute(HYBRID_SEARCH[path], params)]
-    assert ranked["exact"] == ranked["hnsw"] and ranked["exact"][0] == "Frontend stack"

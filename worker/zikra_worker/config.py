@@ -45,9 +45,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SEARCH_CANDIDATES", 60, int,
             "Candidates taken from each signal (vector, keyword) before fusion."),
     Setting("RRF_K", 60, int, "Reciprocal rank fusion constant."),
-    Setting("EXACT_SEARCH_MAX_ROWS", 15000, int,
-            "Searched projects holding up to this many live memories are scanned exactly; "
-            "larger ones go through the HNSW index."),
     Setting("CONFIDENCE_WEIGHT", 0.5, float,
             "Share of the score that confidence scales: score = rrf * (1 - w + w * confidence)."),
     Setting("MAX_BODY_BYTES", 1024 * 1024, int, "Largest request body; larger is a 413."),

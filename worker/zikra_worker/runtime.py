@@ -15,7 +15,6 @@ from . import embedding_space, migrations
 from .db import connect, make_pool
 from .embeddings import Embedder, OpenAIEmbedder, build_embedder
 from .errors import Unavailable
-from .project_sizes import ProjectSizes
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +28,6 @@ class Runtime:
         self.embedder = embedder or build_embedder(settings)
         self.pool: ConnectionPool = make_pool(
             settings["DATABASE_URL"], settings["DB_POOL_MAX"], settings["DB_TIMEOUT_S"])
-        self.project_sizes = ProjectSizes()
         self._ready = False
         self._lock = threading.Lock()
 

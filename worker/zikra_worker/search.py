@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from psycopg import sql
 
 from . import budget
 from . import validation as v
@@ -24,15 +23,15 @@ MAX_QUERY_CHARS = 4000
 
 # One statement. Each signal ranks its own candidates; a memory found by only one signal
 # gets nothing from the other. Confidence scales the fused score so that, at equal
-# relevance, the fresher memory ranks first. {order} is one of the two constants below.
-HYBRID_SEARCH_TEMPLATE = """
+# relevance, the fresher memory ranks first.
+HYBRID_SEARCH = """
 WITH semantic AS (
     SELECT id, embedding <=> %(embedding)s AS distance
     FROM memories
     WHERE project = ANY(%(projects)s)
       AND (%(types)s::text[] IS NULL OR memory_type = ANY(%(types)s))
       AND (%(include_archived)s OR archived_at IS NULL)
-    ORDER BY {order}
+    ORDER BY embedding <=> %(embedding)s
     LIMIT %(candidates)s
 ),
 semantic_ranked AS (
@@ -62,15 +61,6 @@ JOIN memories m ON m.id = COALESCE(s.id, k.id)
 ORDER BY score DESC, m.updated_at DESC
 LIMIT %(limit)s
 """
-
-# The HNSW index serves `embedding <=> q`; adding zero hides the expression from it, so the
-# small-project variant computes every distance of the filtered rows: exact, and faster there.
-HNSW_ORDER = "embedding <=> %(embedding)s"
-EXACT_ORDER = "(embedding <=> %(embedding)s) + 0"
-HYBRID_SEARCH = {
-    path: sql.SQL(HYBRID_SEARCH_TEMPLATE).format(order=sql.SQL(order))
-    for path, order in (("hnsw", HNSW_ORDER), ("exact", EXACT_ORDER))
-}
 
 def _params(body: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     query = v.text(body, "query", required=True, max_chars=MAX_QUERY_CHARS)
@@ -114,11 +104,8 @@ def search() -> dict[str, Any]:
     params = _params(v.json_object(), rt.settings)
     params["embedding"] = embed_one(rt.embedder, params["query"])
     with transaction(rt.pool) as conn:
-        path = "exact"
-        if rt.project_sizes.total(conn, params["projects"]) > rt.settings["EXACT_SEARCH_MAX_ROWS"]:
-            path = "hnsw"
-            tune_hnsw(conn, params["candidates"])
-        rows = conn.execute(HYBRID_SEARCH[path], params).fetchall()
+        tune_hnsw(conn, params["candidates"])
+        rows = conn.execute(HYBRID_SEARCH, params).fetchall()
         results, used, truncated = budget.pack([_result(row) for row in rows], params["max_tokens"])
         if results:
             conn.execute(REINFORCE, {"ids": [r["id"] for r in results]})
