@@ -12,25 +12,35 @@ This module imports no network code: the refresh does, in its own process.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import re
 import sys
 import time
+import zlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from .config import Config
 from .project import for_directory
-from .spool import Spool
 
 CLAIM_STALE_S = 10.0
 
 
 def cache_path(config: Config, project: str) -> Path:
-    """The cache file of one project (its name hashed: project names may hold any character)."""
-    return config.cache_dir / f"status-{hashlib.sha256(project.encode()).hexdigest()[:16]}.json"
+    """The cache file of one project: its name made safe for a file name, plus a checksum of the
+    real name (zlib's, not hashlib's: it costs nothing to import)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", project)[:60]
+    return config.cache_dir / f"status-{safe}-{zlib.crc32(project.encode()):08x}.json"
+
+
+def pending(config: Config) -> int:
+    """Items waiting in the spool: one directory listing (the spool module is not imported)."""
+    try:
+        return sum(1 for name in os.listdir(config.spool_dir) if name.endswith(".json") and name[0] != ".")
+    except OSError:
+        return 0
 
 
 def read_cache(config: Config, project: str) -> dict[str, Any]:
@@ -153,4 +163,4 @@ def line(payload: dict[str, Any], config: Config, now: float | None = None, spaw
             _spawn_refresh(config, project)
         except OSError:
             release_claim(config, project)
-    return render(project, cache, Spool(config.spool_dir).pending(), context_percent(payload), now)
+    return render(project, cache, pending(config), context_percent(payload), now)
