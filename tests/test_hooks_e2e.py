@@ -96,6 +96,13 @@ def test_the_statusline_shows_the_projects_memory_count_after_a_background_refre
     assert line.startswith(f"zikra {project} · 2 memories · saved ") and line.endswith(" · ctx 43%\n")
 
 
+def test_the_statusline_says_unauthorized_when_the_token_is_wrong(tmp_path, n8n_url, project_dir):
+    machine = hook_env(tmp_path, n8n_url, "zk_wrong")
+    stdin = payload("statusline", cwd=str(project_dir), workspace={"current_dir": str(project_dir)})
+    machine.run("statusline", stdin=stdin)
+    wait_for(lambda: "unauthorized" in machine.run("statusline", stdin=stdin).stdout, 15, "the refresh")
+
+
 def test_the_statusline_refresh_sends_what_the_spool_holds(tmp_path, n8n_url, tokens, db, project, project_dir):
     machine = hook_env(tmp_path, "http://127.0.0.1:9", tokens["writer"])
     machine.run("stop", stdin=payload("stop", cwd=str(project_dir)))

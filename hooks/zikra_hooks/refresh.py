@@ -15,6 +15,13 @@ from .statusline import read_cache, release_claim, write_cache
 logger = logging.getLogger(__name__)
 
 
+def _why(exc: Exception) -> str:
+    """A word for the statusline: offline, unauthorized (no or a wrong token) or refused."""
+    if isinstance(exc, Rejected):
+        return "refused"
+    return "unauthorized" if str(exc).startswith("401") else "offline"
+
+
 def refresh(config: Config, project: str) -> None:
     """Refresh one project's cache within the hooks' time budget; never raises for a server error."""
     deadline = time.monotonic() + config.budget_s
@@ -29,8 +36,7 @@ def refresh(config: Config, project: str) -> None:
                                       "checked_at": time.time()})
     except (Unavailable, Rejected) as exc:
         kept = {k: v for k, v in read_cache(config, project).items() if k in ("count", "last_saved_at")}
-        write_cache(config, project, {**kept, "error": "offline" if isinstance(exc, Unavailable) else "refused",
-                                      "checked_at": time.time()})
+        write_cache(config, project, {**kept, "error": _why(exc), "checked_at": time.time()})
         logger.info("statusline refresh failed", extra={"project": project, "reason": str(exc)})
     finally:
         release_claim(config, project)

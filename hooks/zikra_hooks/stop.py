@@ -44,28 +44,31 @@ def last_turn(payload: dict[str, Any]) -> tuple[list[Turn], Any]:
     return turns, last_at
 
 
-def build(payload: dict[str, Any], config: Config) -> list[dict[str, Any]]:
-    """The decision saves of the last turn, unless that turn was captured already."""
+def build(payload: dict[str, Any], config: Config) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The decision saves of the last turn, and the state to save once they are spooled; nothing
+    when that turn was captured already."""
     session_id = str(payload.get("session_id") or "")
     if not session_id:
-        return []
+        return [], {}
     turns, last_at = last_turn(payload)
     replies = [turn.text for turn in turns if turn.role == "assistant"]
     if not replies:
-        return []
+        return [], {}
     fingerprint = hashlib.sha256("\n".join(replies).encode()).hexdigest()[:16]
-    state = sessions.SessionState(config.sessions_dir, session_id)
-    if state.get("last_reply") == fingerprint:
-        return []
+    if sessions.SessionState(config.sessions_dir, session_id).get("last_reply") == fingerprint:
+        return [], {}
     project = for_directory(payload.get("cwd"))
     found = decisions.from_turns(turns)
-    state.save(last_reply=fingerprint, stopped_at=time.time(), project=project,
-               transcript_path=payload.get("transcript_path"), cwd=payload.get("cwd"))
     if found:
         logger.info("decisions captured", extra={"project": project, "decisions": len(found)})
-    return [commands.save_decision(d, session_id, project, last_at) for d in found]
+    state = {"last_reply": fingerprint, "stopped_at": time.time(), "project": project,
+             "transcript_path": payload.get("transcript_path"), "cwd": payload.get("cwd")}
+    return [commands.save_decision(d, session_id, project, last_at) for d in found], state
 
 
 def run(payload: dict[str, Any], config: Config, deadline: float) -> None:
-    """Spool the last turn's decisions; send nothing."""
-    delivery.spool_all(config, build(payload, config))
+    """Spool the last turn's decisions, then remember the turn as captured; send nothing."""
+    bodies, state = build(payload, config)
+    delivery.spool_all(config, bodies)
+    if state:
+        sessions.SessionState(config.sessions_dir, str(payload["session_id"])).save(**state)
