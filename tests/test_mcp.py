@@ -452,3 +452,17 @@ def test_stdio_writes_only_protocol_to_stdout_and_reports_n8n_down_as_a_tool_err
     assert result["isError"] is True and "503 n8n_unavailable" in result["content"][0]["text"]
     assert all(json.loads(line) for line in stderr.splitlines() if line.strip())
     assert "zk_secret" not in stderr
+
+
+def test_a_save_retried_with_the_same_idempotency_key_over_mcp_writes_once(bridge_url, tokens, project):
+    arguments = {"project": project, "title": "Retried", "content_md": "once", "idempotency_key": "k-1"}
+
+    async def body() -> Any:
+        async with over_http(bridge_url, tokens["writer"]) as client:
+            first = structured(await client.call_tool("save_memory", arguments))
+            again = structured(await client.call_tool("save_memory", arguments))
+            stats = structured(await client.call_tool("stats", {"project": project}))
+            return first, again, stats
+
+    first, again, stats = run(body)
+    assert again["id"] == first["id"] and stats["projects"][0]["count"] == 1

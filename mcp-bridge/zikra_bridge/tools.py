@@ -64,6 +64,9 @@ Tags = Annotated[list[str] | None, Field(description="Short labels, e.g. [\"auth
 Title = Annotated[str, Field(description="Short, specific title; saving the same title in the same project "
                                          "again updates that memory instead of adding a twin.")]
 Content = Annotated[str, Field(description="The content, in Markdown: what, why, and how to apply it.")]
+IdempotencyKey = Annotated[str | None, Field(max_length=200, description=(
+    "Optional unique key for this write, to retry safely: a repeat with the same key writes nothing "
+    "and gets the first answer."))]
 
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 UPSERT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
@@ -136,6 +139,7 @@ async def save_memory(
                     "project: goals, context, deadlines.")] = None,
     tags: Tags = None,
     source: Annotated[str | None, Field(description="Who wrote it (default: this MCP client's name).")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Saved:
     """Save something a later session should know: a decision and why, a convention, a pattern, a
     person's preference. Saving the same title in the same project again updates that memory.
@@ -143,7 +147,7 @@ async def save_memory(
     same content; if one is listed, consider updating that one instead."""
     return await call_api(ctx, "save_memory", {
         "title": title, "content_md": content_md, "project": project, "memory_type": memory_type,
-        "tags": tags, "source": source or _client_name(ctx)})
+        "tags": tags, "source": source or _client_name(ctx), "idempotency_key": idempotency_key})
 
 
 async def get_memory(
@@ -184,19 +188,21 @@ async def save_prompt(
 
 
 async def save_requirement(ctx: Context, title: Title, content_md: Content, project: Project = None,
-                           tags: Tags = None) -> Saved:
+                           tags: Tags = None, idempotency_key: IdempotencyKey = None) -> Saved:
     """Save a product requirement from a user or PM (what must be true, acceptance criteria).
     Requirements never decay. Returns its id, status (created or updated) and similar_to."""
     return await call_api(ctx, "save_requirement", {
-        "title": title, "content_md": content_md, "project": project, "tags": tags})
+        "title": title, "content_md": content_md, "project": project, "tags": tags,
+        "idempotency_key": idempotency_key})
 
 
 async def log_error(ctx: Context, title: Title, content_md: Content, project: Project = None,
-                    tags: Tags = None) -> Saved:
+                    tags: Tags = None, idempotency_key: IdempotencyKey = None) -> Saved:
     """Record a bug, failure or known issue with its cause and fix, so the next agent that meets it
     finds the answer with search. Returns its id, status (created or updated) and similar_to."""
     return await call_api(ctx, "log_error", {
-        "title": title, "content_md": content_md, "project": project, "tags": tags})
+        "title": title, "content_md": content_md, "project": project, "tags": tags,
+        "idempotency_key": idempotency_key})
 
 
 async def log_run(
@@ -210,13 +216,14 @@ async def log_run(
     tokens_out: Annotated[int | None, Field(ge=0, description="Output tokens used.")] = None,
     duration_s: Annotated[float | None, Field(ge=0, description="How long the session took, seconds.")] = None,
     files_changed: Annotated[list[str] | None, Field(description="Paths of the files changed.")] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> RunLogged:
     """Log a finished work session: its status, a summary and the files changed, so the team can
     see what each agent did. Call it once at the end of a task. Returns the run's id."""
     return await call_api(ctx, "log_run", {
         "status": status, "project": project, "output_summary": output_summary, "session_id": session_id,
         "agent": agent or _client_name(ctx), "tokens_in": tokens_in, "tokens_out": tokens_out,
-        "duration_s": duration_s, "files_changed": files_changed})
+        "duration_s": duration_s, "files_changed": files_changed, "idempotency_key": idempotency_key})
 
 
 async def stats(ctx: Context, project: Projects = None) -> Stats:
