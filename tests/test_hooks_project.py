@@ -49,10 +49,10 @@ def test_a_worktree_whose_git_is_a_file_counts_as_a_repository(tmp_path):
     assert for_directory(tmp_path / "shop-feature" / "src", {}) == "shop-feature"
 
 
-def test_outside_any_repository_the_project_is_the_apis_default_as_for_the_bridge(tmp_path):
+def test_outside_any_repository_the_folder_name_is_the_project(tmp_path):
     make(tmp_path, "scratch/notes")
     assert from_directory(tmp_path / "scratch" / "notes") is None
-    assert for_directory(tmp_path / "scratch" / "notes", {}) == "default"
+    assert for_directory(tmp_path / "scratch" / "notes", {}) == "notes"
     assert for_directory(Path("/"), {}) == "default"
 
 

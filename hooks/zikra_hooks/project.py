@@ -5,10 +5,11 @@
    ``.git`` entry (folder, or file for worktrees and submodules) marks the repository's
    top-level folder, whose name is the project. The nearest marker wins, and in one folder
    ``.zikra`` beats ``.git``; the walk stops at the first repository top.
-3. Otherwise ``default``, the API's own default project.
+3. Otherwise the name of the directory itself (``default`` for ``/``).
 
-This is the MCP bridge's rule too (``zikra_bridge.project``), which, finding no marker, leaves
-the project to the API (``default``). A ``.zikra`` file holds ``project = name`` (or ``project: name``), or
+Steps 1 and 2 are the MCP bridge's rule too (``zikra_bridge.project``); step 3 is the hooks'
+fallback, so a session outside any repository still files its memories somewhere a person can
+find by the folder's name. A ``.zikra`` file holds ``project = name`` (or ``project: name``), or
 a bare name on its first line that is not blank or a ``#`` comment.
 
 Standard library only, and free of the rest of the package, so any part can import it.
@@ -67,4 +68,4 @@ def for_directory(cwd: str | os.PathLike[str] | None, environ: Mapping[str, str]
         start = start.resolve()
     except OSError:
         pass
-    return from_directory(start) or FALLBACK
+    return from_directory(start) or start.name or FALLBACK
