@@ -185,21 +185,31 @@ def assert_error(response: requests.Response, status: int, code: str | None = No
 
 
 @pytest.fixture(scope="session")
-def n8n_url(pg: postgres.Cluster, worker_process: WorkerProcess, zikra_home: Path) -> Iterator[str]:
+def n8n_pg(zikra_home: Path) -> Iterator[postgres.Cluster]:
+    """n8n's own cluster: tests that stop the memories' PostgreSQL must not take n8n down too."""
+    cluster = postgres.cluster(zikra_home / "n8n-db", free_port())
+    postgres.init(cluster)
+    postgres.start(cluster)
+    postgres.ensure_database(cluster, "n8n")
+    yield cluster
+    postgres.stop(cluster, mode="immediate")
+
+
+@pytest.fixture(scope="session")
+def n8n_url(n8n_pg: postgres.Cluster, worker_process: WorkerProcess, zikra_home: Path) -> Iterator[str]:
     """A real n8n (installed by install.sh) on its own database, with every workflow of
     n8n-workflows/ imported and published, calling the test worker."""
     install = n8n.Install.from_home(REPO / "var")
     install = n8n.Install(install.node_bin, install.n8n_bin, zikra_home / "n8n-home")
     if not install.n8n_bin.exists():
         pytest.fail("n8n is not installed: run ./install.sh first")
-    postgres.ensure_database(pg, "n8n")
     port = free_port()
     # The task runner broker listens on a port of its own (5679 by default): an installed
     # Zikra's n8n may hold that one.
     base = {**os.environ, "ZIKRA_N8N_PORT": str(port), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
             "ZIKRA_WORKER_URL": worker_process.url,
             "ZIKRA_WORKER_SECRET": SECRET, "ZIKRA_MAX_BODY_BYTES": str(1024 * 1024)}
-    env = n8n.build_env(pg.url("n8n"), "test-encryption-key", base, install)
+    env = n8n.build_env(n8n_pg.url("n8n"), "test-encryption-key", base, install)
     n8n.import_and_publish(WORKFLOWS, env)
     proc = n8n.start(env, zikra_home / "n8n.log", install)
     try:
