@@ -146,6 +146,7 @@ def report(name: str, times: list[float]) -> None:
 
 def hnsw_recall(conn: psycopg.Connection[Any], queries: list[dict[str, Any]], vectors: np.ndarray,
                 k: int = 10, ef_search: int = 60) -> float:
+    # ef_search: the worker's candidate count; tune_hnsw raises it to its own floor.
     """Recall@k of the HNSW path against exact search, same project filter, as the search runs it."""
     sql = ("SELECT id FROM memories WHERE project = ANY(%s) AND archived_at IS NULL "
            "ORDER BY embedding <=> %s LIMIT %s")

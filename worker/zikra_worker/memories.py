@@ -8,7 +8,7 @@ from flask import Blueprint
 
 from . import idempotency
 from . import validation as v
-from .db import transaction, tune_hnsw
+from .db import relax_commit, transaction, tune_hnsw
 from .embeddings import embed_one, memory_text
 from .errors import BadRequest, NotFound
 from .runtime import runtime
@@ -17,6 +17,8 @@ from .serialize import MEMORY_COLUMNS, jsonable
 bp = Blueprint("memories", __name__)
 
 # Saving again under the same project + title replaces the content and revives the memory.
+# A new row has created_at = updated_at (both this transaction's now()); an update moves
+# updated_at on. (xmax = 0, the usual test, cannot be read from a partitioned table.)
 UPSERT = """
 INSERT INTO memories (project, title, content_md, memory_type, tags, source, created_by, embedding)
 VALUES (%(project)s, %(title)s, %(content_md)s, %(memory_type)s, %(tags)s, %(source)s,
@@ -31,7 +33,7 @@ ON CONFLICT (project, title) DO UPDATE SET
     reinforced_at = now(),
     confidence = 1,
     archived_at = NULL
-RETURNING id, (xmax = 0) AS inserted
+RETURNING id, (created_at = updated_at) AS inserted
 """
 
 SIMILAR = """
@@ -55,17 +57,18 @@ UPDATE memories SET
     reinforced_at = now(),
     confidence = 1
 WHERE id = ANY(%(ids)s::uuid[])
+  AND project = ANY(%(projects)s)
 RETURNING """ + MEMORY_COLUMNS
 
 FIND_BY_ID = """
-SELECT id FROM memories
+SELECT id, project FROM memories
 WHERE id = %(id)s
   AND (%(project)s::text IS NULL OR project = %(project)s)
   AND (%(projects)s::text[] IS NULL OR project = ANY(%(projects)s))
 """
 
 FIND_BY_TITLE = """
-SELECT id FROM memories
+SELECT id, project FROM memories
 WHERE project = %(project)s
   AND title = %(title)s
   AND (%(projects)s::text[] IS NULL OR project = ANY(%(projects)s))
@@ -126,8 +129,9 @@ def get_memory() -> dict[str, Any]:
     if params["id"] is None:
         statement, params["project"] = FIND_BY_TITLE, params["project"] or "default"
     with transaction(runtime().pool) as conn:
+        relax_commit(conn)
         found = conn.execute(statement, params).fetchone()
-        row = found and conn.execute(REINFORCE, {"ids": [found["id"]]}).fetchone()
+        row = found and conn.execute(REINFORCE, {"ids": [found["id"]], "projects": [found["project"]]}).fetchone()
     if not row:
         raise NotFound("No memory matches that id or title in the projects this token may read.")
     return jsonable(row)

@@ -9,7 +9,7 @@ from flask import Blueprint
 
 from . import budget
 from . import validation as v
-from .db import transaction, tune_hnsw
+from .db import relax_commit, transaction, tune_hnsw
 from .embeddings import embed_one
 from .errors import BadRequest
 from .memories import REINFORCE
@@ -26,7 +26,7 @@ MAX_QUERY_CHARS = 4000
 # relevance, the fresher memory ranks first.
 HYBRID_SEARCH = """
 WITH semantic AS (
-    SELECT id, embedding <=> %(embedding)s AS distance
+    SELECT id, project, embedding <=> %(embedding)s AS distance
     FROM memories
     WHERE project = ANY(%(projects)s)
       AND (%(types)s::text[] IS NULL OR memory_type = ANY(%(types)s))
@@ -35,11 +35,11 @@ WITH semantic AS (
     LIMIT %(candidates)s
 ),
 semantic_ranked AS (
-    SELECT id, 1 - distance AS similarity, ROW_NUMBER() OVER (ORDER BY distance) AS rank
+    SELECT id, project, 1 - distance AS similarity, ROW_NUMBER() OVER (ORDER BY distance) AS rank
     FROM semantic
 ),
 keyword AS (
-    SELECT id, ROW_NUMBER() OVER (ORDER BY ts_rank_cd(search_tsv, query) DESC) AS rank
+    SELECT id, project, ROW_NUMBER() OVER (ORDER BY ts_rank_cd(search_tsv, query) DESC) AS rank
     FROM memories, websearch_to_tsquery('english', %(query)s) AS query
     WHERE search_tsv @@ query
       AND project = ANY(%(projects)s)
@@ -57,7 +57,8 @@ SELECT m.id, m.project, m.title, m.content_md, m.memory_type, m.tags, m.source, 
          * (1 - %(confidence_weight)s + %(confidence_weight)s * m.confidence) AS score
 FROM semantic_ranked s
 FULL OUTER JOIN keyword k ON k.id = s.id
-JOIN memories m ON m.id = COALESCE(s.id, k.id)
+-- Joining on the partition key too lets each lookup touch one partition, not all 16.
+JOIN memories m ON m.id = COALESCE(s.id, k.id) AND m.project = COALESCE(s.project, k.project)
 ORDER BY score DESC, m.updated_at DESC
 LIMIT %(limit)s
 """
@@ -104,10 +105,11 @@ def search() -> dict[str, Any]:
     params = _params(v.json_object(), rt.settings)
     params["embedding"] = embed_one(rt.embedder, params["query"])
     with transaction(rt.pool) as conn:
+        relax_commit(conn)
         tune_hnsw(conn, params["candidates"])
         rows = conn.execute(HYBRID_SEARCH, params).fetchall()
         results, used, truncated = budget.pack([_result(row) for row in rows], params["max_tokens"])
         if results:
-            conn.execute(REINFORCE, {"ids": [r["id"] for r in results]})
+            conn.execute(REINFORCE, {"ids": [r["id"] for r in results], "projects": params["projects"]})
     return {"results": results, "count": len(results), "tokens_used": used,
             "max_tokens": params["max_tokens"], "truncated": truncated}
