@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -139,14 +137,7 @@ def main() -> None:
     parser.add_argument("--memories", type=int, default=5000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--warmup", type=int, default=30)
-    args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="zikra-bench-"))
-    home.chmod(0o755)
-    try:
-        with ws.loaded_cluster(args.memories, home) as (cluster, memories):
-            measure(args, cluster, memories, home)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    ws.run_in_scratch(parser.parse_args(), measure)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -91,14 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--memories", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
-    args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="zikra-bench-"))
-    home.chmod(0o755)
-    try:
-        with ws.loaded_cluster(args.memories, home) as (cluster, memories):
-            measure(args, cluster, memories, home)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    ws.run_in_scratch(parser.parse_args(), measure)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -194,10 +194,18 @@ def loaded_cluster(count: int, home: Path) -> Iterator[tuple[postgres.Cluster, l
         postgres.stop(cluster, mode="immediate")
 
 
-def run(args: argparse.Namespace, home: Path) -> None:
-    """Load, start, measure, print."""
-    with loaded_cluster(args.memories, home) as (cluster, memories):
-        measure_worker(args, cluster, memories, home)
+Measure = Callable[[argparse.Namespace, postgres.Cluster, list[dict[str, Any]], Path], None]
+
+
+def run_in_scratch(args: argparse.Namespace, measure: Measure) -> None:
+    """Load ``args.memories`` into a throwaway cluster in a scratch folder, measure, clean up."""
+    home = Path(tempfile.mkdtemp(prefix="zikra-bench-"))
+    home.chmod(0o755)  # the unprivileged PostgreSQL user must reach it
+    try:
+        with loaded_cluster(args.memories, home) as (cluster, memories):
+            measure(args, cluster, memories, home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def measure_worker(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[dict[str, Any]],
@@ -238,13 +246,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument("--recall-queries", type=int, default=200)
-    args = parser.parse_args()
-    home = Path(tempfile.mkdtemp(prefix="zikra-bench-"))
-    home.chmod(0o755)
-    try:
-        run(args, home)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    run_in_scratch(parser.parse_args(), measure_worker)
 
 
 if __name__ == "__main__":
