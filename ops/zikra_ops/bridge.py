@@ -3,18 +3,15 @@ file and a log file. It calls n8n, so it starts after n8n and stops before it.""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import requests
 
 from . import n8n, worker
 from .paths import log_dir, run_dir
-from .pidfile import live_pid
+from .pidfile import answers_ok, live_pid, terminate
 
 DEFAULT_PORT = 7723
 
@@ -49,10 +46,7 @@ def running_pid() -> int | None:
 
 def healthy(env: dict[str, str], timeout: float = 3.0) -> bool:
     """Whether the bridge answers /health with 200 (n8n and the worker healthy behind it)."""
-    try:
-        return requests.get(url(env) + "/health", timeout=timeout).status_code == 200
-    except requests.RequestException:
-        return False
+    return answers_ok(url(env) + "/health", timeout)
 
 
 def _launch(env: dict[str, str], log: Path) -> int:
@@ -86,12 +80,4 @@ def start(env: dict[str, str], wait_s: float = 30) -> None:
 
 def stop(wait_s: float = 15) -> None:
     """Stop the bridge gracefully (no-op when stopped)."""
-    pid = running_pid()
-    if pid is not None:
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline and running_pid() is not None:
-            time.sleep(0.1)
-        if running_pid() is not None:
-            os.kill(pid, signal.SIGKILL)
-    pid_file().unlink(missing_ok=True)
+    terminate(pid_file(), wait_s)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import requests
 
-from .pidfile import live_pid
+from .pidfile import answers_ok, live_pid, terminate
 from .paths import REPO_ROOT, log_dir, run_dir
 
 DEFAULT_PORT = 7724
@@ -34,10 +31,7 @@ def running_pid() -> int | None:
 
 def healthy(env: dict[str, str], timeout: float = 2.0) -> bool:
     """Whether the worker answers /health with 200."""
-    try:
-        return requests.get(f"http://127.0.0.1:{port(env)}/health", timeout=timeout).status_code == 200
-    except requests.RequestException:
-        return False
+    return answers_ok(f"http://127.0.0.1:{port(env)}/health", timeout)
 
 
 def start(env: dict[str, str], wait_s: float = 60) -> None:
@@ -69,13 +63,4 @@ def start(env: dict[str, str], wait_s: float = 60) -> None:
 
 def stop(wait_s: float = 20) -> None:
     """Stop gunicorn gracefully (no-op when stopped)."""
-    pid = running_pid()
-    if pid is None:
-        return
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline and running_pid() is not None:
-        time.sleep(0.1)
-    if running_pid() is not None:
-        os.kill(pid, signal.SIGKILL)
-    pid_file().unlink(missing_ok=True)
+    terminate(pid_file(), wait_s)
