@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from . import idempotency
+from . import decay_outlook, idempotency
 from . import validation as v
 from .db import relax_commit, transaction, tune_hnsw
 from .embeddings import embed_one, memory_text
@@ -134,4 +134,6 @@ def get_memory() -> dict[str, Any]:
         row = found and conn.execute(REINFORCE, {"ids": [found["id"]], "projects": [found["project"]]}).fetchone()
     if not row:
         raise NotFound("No memory matches that id or title in the projects this token may read.")
-    return jsonable(row)
+    # Just reinforced: its decay clock restarted at last_accessed_at (this transaction's now()).
+    return {**jsonable(row), "decay": decay_outlook.outlook(row["memory_type"], row["last_accessed_at"],
+                                                             row["last_accessed_at"])}

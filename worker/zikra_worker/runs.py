@@ -1,4 +1,4 @@
-"""Logging agent runs (sessions): status, summary, tokens, duration, files changed."""
+"""Logging agent runs (sessions): status, summary, tokens, duration, files changed; and listing them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from flask import Blueprint
 from . import idempotency
 from . import validation as v
 from .db import transaction
+from .errors import BadRequest
 from .runtime import runtime
+from .serialize import jsonable
 
 bp = Blueprint("runs", __name__)
 
@@ -22,6 +24,32 @@ RETURNING id
 """
 
 MAX_TOKENS_COUNT = 10**15
+MAX_LIST_LIMIT = 500
+MAX_DAYS = 3650
+
+RECENT = """
+SELECT id, project, status, output_summary, session_id, agent, tokens_in, tokens_out, duration_s,
+       files_changed, created_by, created_at
+FROM runs
+WHERE project = ANY(%(projects)s)
+  AND created_at >= now() - make_interval(days => %(days)s)
+ORDER BY created_at DESC, id
+LIMIT %(limit)s
+"""
+
+# Every run of the window counts here, not only the listed ones. Days are UTC days.
+PER_DAY = """
+SELECT (created_at AT TIME ZONE 'UTC')::date AS day,
+       project,
+       count(*)::integer AS runs,
+       COALESCE(sum(tokens_in), 0)::bigint AS tokens_in,
+       COALESCE(sum(tokens_out), 0)::bigint AS tokens_out
+FROM runs
+WHERE project = ANY(%(projects)s)
+  AND created_at >= now() - make_interval(days => %(days)s)
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
 
 
 @bp.post("/log_run")
@@ -44,3 +72,22 @@ def log_run() -> tuple[dict[str, Any], int]:
     with transaction(runtime().pool) as conn:
         return idempotency.once(conn, params["created_by"], key,
                                 lambda: ({"id": str(conn.execute(INSERT, params).fetchone()["id"])}, 201))
+
+
+@bp.post("/list_runs")
+def list_runs() -> dict[str, Any]:
+    """The latest runs of the given projects within ``days``, and tokens per UTC day and project."""
+    body = v.json_object()
+    projects = v.string_list(body, "projects", max_items=1000)
+    if not projects:
+        raise BadRequest("projects", "projects is required: the projects whose runs to list.")
+    params = {
+        "projects": projects,
+        "limit": v.integer(body, "limit", default=50, minimum=1, maximum=MAX_LIST_LIMIT),
+        "days": v.integer(body, "days", default=30, minimum=1, maximum=MAX_DAYS),
+    }
+    with transaction(runtime().pool) as conn:
+        runs = conn.execute(RECENT, params).fetchall()
+        per_day = conn.execute(PER_DAY, params).fetchall()
+    return {"runs": [jsonable(row) for row in runs], "count": len(runs), "days": params["days"],
+            "tokens_per_day": [{**row, "day": row["day"].isoformat()} for row in per_day]}

@@ -1,4 +1,5 @@
-"""Per-project numbers: memory count, archived count, count per type, last save."""
+"""Per-project numbers: memory count, archived count, count per type, last save, and per type how
+many memories are fresh, fading and archived under the default decay policy."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint
 
+from . import decay_outlook
 from . import validation as v
 from .db import transaction
 from .errors import BadRequest
@@ -38,10 +40,12 @@ ORDER BY project
 
 @bp.post("/stats")
 def stats() -> dict[str, Any]:
-    """Numbers for each requested project that has memories."""
+    """Numbers for each requested project that has memories, with the decay overview per type."""
     projects = v.string_list(v.json_object(), "projects", max_items=1000)
     if not projects:
         raise BadRequest("projects", "projects is required: the projects to report on.")
     with transaction(runtime().pool) as conn:
         rows = conn.execute(STATS, {"projects": projects}).fetchall()
-    return {"projects": [jsonable(row) for row in rows]}
+        decay = decay_outlook.overview(conn, projects)
+    return {"projects": [{**jsonable(row), "decay": decay.get(row["project"], {})} for row in rows],
+            "decay_policy": decay_outlook.policy()}
