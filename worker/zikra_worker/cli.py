@@ -52,11 +52,11 @@ def _token_list(settings: dict[str, Any], _: argparse.Namespace) -> None:
 
 def _token_revoke(settings: dict[str, Any], args: argparse.Namespace) -> None:
     with connect(settings["DATABASE_URL"]) as conn:
-        row = conn.execute(tokens.REVOKE, {"id": args.id}).fetchone()
+        row = tokens.revoke_token(conn, args.id)
         conn.commit()
     if row is None:
         raise SystemExit(f"error: no token with id {args.id}")
-    print(json.dumps(jsonable(row)))
+    print(json.dumps(row))
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -48,6 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CONFIDENCE_WEIGHT", 0.5, float,
             "Share of the score that confidence scales: score = rrf * (1 - w + w * confidence)."),
     Setting("MAX_BODY_BYTES", 1024 * 1024, int, "Largest request body; larger is a 413."),
+    Setting("RATE_LIMIT_PER_MINUTE", 600, int,
+            "Requests one token may make per minute (counted at the token check); more is a 429. 0: no limit."),
     Setting("DB_POOL_MAX", 4, int, "Database connections per worker process."),
     Setting("DB_TIMEOUT_S", 3.0, float, "How long a request waits for a database connection."),
     Setting("MIGRATIONS_DIR", str(REPO_ROOT / "db"), str, "Folder of the NNN_*.sql migrations."),

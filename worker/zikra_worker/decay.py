@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from . import idempotency
+from . import audit, idempotency
 from . import validation as v
 from .db import transaction
 from .errors import BadRequest
@@ -43,7 +43,12 @@ updated AS (
                            ELSE m.archived_at END
     FROM decayed d
     WHERE m.id = d.id
-    RETURNING d.live AND d.confidence < %(threshold)s AS archived_now
+    RETURNING m.id, m.project, d.live AND d.confidence < %(threshold)s AS archived_now
+),
+-- Each memory archived now leaves one audit row, in this same statement.
+audited AS (
+    INSERT INTO audit_log (actor, action, memory_id, project)
+    SELECT %(actor)s, 'decay-archived', id, project FROM updated WHERE archived_now
 )
 SELECT count(*) AS updated, count(*) FILTER (WHERE archived_now) AS archived FROM updated
 """
@@ -70,8 +75,10 @@ def decay() -> dict[str, Any]:
     threshold = v.number(body, "threshold", minimum=0.0, maximum=1.0)
     if threshold is None:
         raise BadRequest("threshold", "threshold is required (between 0 and 1).")
+    actor = v.text(body, "actor", max_chars=v.MAX_NAME_CHARS, default=audit.DECAY_ACTOR)
     with transaction(runtime().pool) as conn:
-        row = conn.execute(DECAY, {"periods": json.dumps(periods), "threshold": threshold}).fetchone()
+        row = conn.execute(DECAY, {"periods": json.dumps(periods), "threshold": threshold,
+                                   "actor": actor}).fetchone()
         # Housekeeping that rides on the daily run: replay answers are kept 30 days.
         idempotency.prune(conn)
     return {"updated": row["updated"], "archived": row["archived"], "threshold": threshold}

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from . import decay_outlook, idempotency
+from . import audit, idempotency
+from . import decay_outlook
 from . import validation as v
 from .db import relax_commit, transaction, tune_hnsw
 from .embeddings import embed_one, memory_text
@@ -89,6 +90,8 @@ def _save_params(body: dict[str, Any]) -> dict[str, Any]:
 
 def _upsert(conn: Any, params: dict[str, Any], threshold: float) -> tuple[dict[str, Any], int]:
     saved = conn.execute(UPSERT, params).fetchone()
+    audit.record(conn, params["created_by"], "created" if saved["inserted"] else "updated",
+                 memory_id=saved["id"], project=params["project"])
     tune_hnsw(conn, 40)
     similar = conn.execute(SIMILAR, {**params, "id": saved["id"], "threshold": threshold}).fetchall()
     body = {
