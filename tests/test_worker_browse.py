@@ -76,6 +76,9 @@ def test_update_changes_given_fields_and_re_embeds(worker, project, db):
     assert row["e"] != before and row["moved"]
     found = worker.search(project, "container image")["results"]
     assert found and found[0]["id"] == memory
+    audit = db.execute("SELECT actor, detail FROM audit_log WHERE memory_id = %s AND action = 'updated'",
+                       (memory,)).fetchall()
+    assert audit == [{"actor": "ann", "detail": {"fields": ["content_md"]}}]
     retyped = worker.post("/update_memory", {"id": memory, "memory_type": "reference", "tags": []}).json()
     assert retyped["memory_type"] == "reference" and retyped["tags"] == []
 
@@ -108,6 +111,9 @@ def test_archive_and_restore(worker, project, db):
     # Restored means its decay clock restarted: a decay run right after leaves it alone.
     assert worker.post("/decay", {"periods": decay_outlook.DEFAULT_PERIODS, "threshold": 0.1}).status_code == 200
     assert db.execute("SELECT archived_at FROM memories WHERE id = %s", (memory,)).fetchone()["archived_at"] is None
+    audit = db.execute("SELECT actor, action FROM audit_log WHERE memory_id = %s AND action <> 'created' ORDER BY at",
+                       (memory,)).fetchall()
+    assert audit == [{"actor": "ann", "action": "archived"}, {"actor": "ann", "action": "restored"}]
     assert_error(worker.post("/archive_memory", {"id": memory, "projects": ["other"]}), 404)
     assert_error(worker.post("/restore_memory", {"projects": [project]}), 400, field="id")
 

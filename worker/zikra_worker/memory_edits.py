@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 from flask import Blueprint
 
-from . import decay_outlook
+from . import audit, decay_outlook
 from . import validation as v
 from .db import relax_commit, transaction
 from .embeddings import embed_one, memory_text
@@ -51,6 +51,8 @@ WHERE id = %(id)s
   AND (%(projects)s::text[] IS NULL OR project = ANY(%(projects)s))
 """
 
+PREFIXED_COLUMNS = ", ".join("m." + name.strip() for name in MEMORY_COLUMNS.split(","))
+
 LOCK = "SELECT id, project, title, content_md FROM memories" + WHERE_TARGET + "FOR UPDATE"
 
 # An edit is a person vouching for the memory: its decay clock starts again, as on a save.
@@ -68,14 +70,26 @@ UPDATE memories SET
 WHERE id = %(id)s AND project = %(found_project)s
 RETURNING """ + MEMORY_COLUMNS + ", reinforced_at"
 
+# Archive and restore lock the row first, so ``changed`` (for the audit trail) compares with the
+# state before this request: archiving an archived memory keeps its date and records nothing.
 ARCHIVE = """
-UPDATE memories SET archived_at = COALESCE(archived_at, now())
-""" + WHERE_TARGET + "RETURNING " + MEMORY_COLUMNS + ", reinforced_at"
+WITH target AS (
+    SELECT id, project, archived_at FROM memories""" + WHERE_TARGET + """FOR UPDATE
+)
+UPDATE memories m SET archived_at = COALESCE(m.archived_at, now())
+FROM target t
+WHERE m.id = t.id AND m.project = t.project
+RETURNING """ + PREFIXED_COLUMNS + """, m.reinforced_at, t.archived_at IS NULL AS changed"""
 
 # Restoring starts the decay clock again; otherwise the next decay run would archive it at once.
 RESTORE = """
-UPDATE memories SET archived_at = NULL, reinforced_at = now(), confidence = 1
-""" + WHERE_TARGET + "RETURNING " + MEMORY_COLUMNS + ", reinforced_at"
+WITH target AS (
+    SELECT id, project, archived_at FROM memories""" + WHERE_TARGET + """FOR UPDATE
+)
+UPDATE memories m SET archived_at = NULL, reinforced_at = now(), confidence = 1
+FROM target t
+WHERE m.id = t.id AND m.project = t.project
+RETURNING """ + PREFIXED_COLUMNS + """, m.reinforced_at, t.archived_at IS NOT NULL AS changed"""
 
 
 def with_decay(row: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
@@ -164,8 +178,10 @@ def update_memory() -> dict[str, Any]:
         except psycopg.errors.UniqueViolation:
             raise BadRequest("title", f"title is taken: another memory of project {found['project']!r} "
                                       "has that title.") from None
-    logger.info("memory updated", extra={"memory_id": target["id"], "actor": target["actor"],
-                                         "fields": [name for name, value in changes.items() if value is not None]})
+        fields = [name for name, value in changes.items() if value is not None]
+        audit.record(conn, target["actor"], "updated", memory_id=row["id"], project=row["project"],
+                     detail={"fields": fields})
+    logger.info("memory updated", extra={"memory_id": target["id"], "actor": target["actor"], "fields": fields})
     return {**with_decay(row), "status": "updated"}
 
 
@@ -173,9 +189,12 @@ def _set_archived(statement: str, status: str) -> dict[str, Any]:
     target = _target(v.json_object())
     with transaction(runtime().pool) as conn:
         row = conn.execute(statement, target).fetchone()
-    if not row:
-        raise _not_found()
-    logger.info(f"memory {status}", extra={"memory_id": target["id"], "actor": target["actor"]})
+        if not row:
+            raise _not_found()
+        changed = row.pop("changed")
+        if changed:
+            audit.record(conn, target["actor"], status, memory_id=row["id"], project=row["project"])
+    logger.info(f"memory {status}", extra={"memory_id": target["id"], "actor": target["actor"], "changed": changed})
     return {**with_decay(row), "status": status}
 
 
