@@ -26,3 +26,14 @@ logconfig_dict = {
     "root": {"handlers": ["stderr"], "level": "INFO"},
     "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
 }
+
+
+def post_fork(server, worker):
+    """A worker dies with its master (Linux): when the master is killed outright (SIGKILL, OOM),
+    orphaned workers would hold the port for seconds and the restarted master could not bind."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG

@@ -12,6 +12,7 @@ from pathlib import Path
 from . import n8n, worker
 from .paths import log_dir, run_dir
 from .pidfile import answers_ok, live_pid, terminate
+from .supervisor import Program
 
 DEFAULT_PORT = 7723
 
@@ -32,6 +33,12 @@ def bridge_env(env: dict[str, str]) -> dict[str, str]:
     """``env`` plus where n8n and the worker are, unless set already."""
     return {"ZIKRA_N8N_URL": f"http://127.0.0.1:{n8n.port(env)}",
             "ZIKRA_WORKER_URL": f"http://127.0.0.1:{worker.port(env)}", **env}
+
+
+def program(env: dict[str, str]) -> Program:
+    """The bridge (``python -m zikra_bridge``) as a supervised program."""
+    return Program("bridge", [sys.executable, "-m", "zikra_bridge"], priority=40, env=bridge_env(env),
+                   stopwaitsecs=15, startsecs=2)
 
 
 def pid_file() -> Path:

@@ -3,114 +3,57 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-from . import bridge, envfile, n8n, postgres, worker
-from .paths import REPO_ROOT, run_dir
+from . import envfile, postgres, services
 
-WORKFLOWS = REPO_ROOT / "n8n-workflows"
+WORKFLOWS = services.WORKFLOWS
 
 
 def _env() -> dict[str, str]:
     env = envfile.environment()
-    env.setdefault("ZIKRA_DATABASE_URL", env.get("DATABASE_URL") or postgres.cluster().url())
+    port = int(env.get("ZIKRA_PG_PORT") or postgres.DEFAULT_PORT)
+    env.setdefault("ZIKRA_DATABASE_URL", env.get("DATABASE_URL") or postgres.cluster(port=port).url())
     return env
-
-
-def _uses_embedded_db(env: dict[str, str]) -> bool:
-    return env["ZIKRA_DATABASE_URL"] == postgres.cluster().url()
 
 
 def cmd_db_start(_: argparse.Namespace) -> None:
     """Create (first time) and start the embedded PostgreSQL, with the zikra database."""
-    cluster = postgres.cluster()
-    if postgres.init(cluster):
-        print(f"created a PostgreSQL cluster in {cluster.data_dir}")
-    postgres.start(cluster)
-    for database in ("zikra", "n8n"):
-        postgres.ensure_database(cluster, database)
+    env = _env()
+    if not services.uses_embedded_db(env):
+        raise RuntimeError("ZIKRA_DATABASE_URL points at another PostgreSQL: nothing to start here")
+    cluster = services.db_start(env)
     print(f"postgres: running on 127.0.0.1:{cluster.port}")
 
 
 def cmd_db_stop(_: argparse.Namespace) -> None:
     """Stop the embedded PostgreSQL."""
-    postgres.stop(postgres.cluster())
+    services.db_stop(_env())
     print("postgres: stopped")
 
 
-def cmd_up(args: argparse.Namespace) -> None:
-    """Start every service that is not running."""
-    env = _env()
-    if _uses_embedded_db(env):
-        cmd_db_start(args)
-    worker.start(env)
-    print(f"worker: healthy on 127.0.0.1:{worker.port(env)}")
-    if _workflows_changed():
-        _import_workflows()
-    n8n.cmd_start(argparse.Namespace(timeout=120, dir=str(WORKFLOWS)))
-    bridge.start(env)
-    print(f"bridge: healthy on {bridge.url(env)} (MCP at /mcp, API at /webhook/zikra)")
-
-
-def _workflows_digest() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(WORKFLOWS.glob("*.json")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
-def _workflows_stamp() -> Path:
-    return run_dir() / "workflows.sha256"
-
-
-def _workflows_changed() -> bool:
-    stamp = _workflows_stamp()
-    return not stamp.exists() or stamp.read_text() != _workflows_digest()
-
-
-def _import_workflows() -> None:
-    # Import deactivates and publish takes effect at the next start: stop, import, publish.
-    n8n.cmd_stop(argparse.Namespace())
-    n8n.cmd_import(argparse.Namespace(dir=str(WORKFLOWS)))
-    _workflows_stamp().write_text(_workflows_digest())
+def cmd_up(_: argparse.Namespace) -> None:
+    """Start every service that is not running, under supervisord, each healthy before the next."""
+    services.up(_env(), print)
 
 
 def cmd_workflows(_: argparse.Namespace) -> None:
     """Import and publish every workflow of n8n-workflows/ again, then start n8n."""
-    _import_workflows()
-    n8n.cmd_start(argparse.Namespace(timeout=120, dir=str(WORKFLOWS)))
+    services.up(_env(), print, reimport=True)
 
 
-def cmd_down(args: argparse.Namespace) -> None:
-    """Stop every service."""
-    bridge.stop()
-    print("bridge: stopped")
-    n8n.cmd_stop(argparse.Namespace())
-    worker.stop()
-    print("worker: stopped")
-    if _uses_embedded_db(_env()):
-        cmd_db_stop(args)
+def cmd_down(_: argparse.Namespace) -> None:
+    """Stop every service, then supervisord."""
+    services.down(_env(), print)
 
 
 def cmd_status(_: argparse.Namespace) -> None:
-    """Each service's state; exit 1 when any is down."""
-    env = _env()
-    state = {
-        "postgres": "running" if postgres.is_running(postgres.cluster()) else "stopped",
-        "worker": "healthy" if worker.healthy(env) else
-                  ("unhealthy" if worker.running_pid() else "stopped"),
-        "n8n": "healthy" if n8n.running_pid() and n8n.webhook_registered(n8n.port(env), "zikra") else
-               ("unhealthy" if n8n.running_pid() else "stopped"),
-        "bridge": "healthy" if bridge.healthy(env) else ("unhealthy" if bridge.running_pid() else "stopped"),
-    }
-    if not _uses_embedded_db(env):
-        state["postgres"] = "external"
+    """Each service's state and health, as JSON; exit 1 when any is not healthy."""
+    state = services.status(_env())
     print(json.dumps(state))
-    if "stopped" in state.values() or "unhealthy" in state.values():
+    if any(state[name] not in ("healthy", "running", "external") for name in services.ORDER):
         raise SystemExit(1)
 
 

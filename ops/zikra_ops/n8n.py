@@ -32,6 +32,7 @@ import requests
 
 from . import envfile, postgres
 from .pidfile import live_pid
+from .supervisor import Program
 from .paths import REPO_ROOT, log_dir, run_dir, zikra_home
 
 logger = logging.getLogger(__name__)
@@ -263,7 +264,8 @@ def webhook_registered(n8n_port: int, path: str) -> bool:
     return bool(reply.headers.get("Access-Control-Allow-Methods"))
 
 
-def _ready(n8n_port: int, paths: list[str]) -> bool:
+def ready(n8n_port: int, paths: list[str]) -> bool:
+    """Whether ``/healthz/readiness`` answers 200 and every webhook path is registered."""
     try:
         if requests.get(f"http://127.0.0.1:{n8n_port}/healthz/readiness", timeout=2).status_code != 200:
             return False
@@ -286,7 +288,7 @@ def wait_ready(n8n_port: int, timeout: float = 60, proc: subprocess.Popen[bytes]
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"n8n exited with {proc.returncode} before it was ready; see its log")
-        if _ready(n8n_port, paths or []):
+        if ready(n8n_port, paths or []):
             return
         time.sleep(0.1)
     raise RuntimeError(f"n8n not ready on port {n8n_port} after {timeout:.0f}s "
@@ -327,14 +329,31 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 40) -> None:
     proc.wait(timeout=5)
 
 
-def _settings() -> tuple[dict[str, str], str, str]:
-    env = envfile.environment()
+def settings(env: dict[str, str] | None = None) -> tuple[str, str]:
+    """n8n's database URL and encryption key for an installation's settings (default: its env file).
+
+    The key is generated into the env file the first time.
+    """
+    env = envfile.environment() if env is None else env
     pg_port = env.get("ZIKRA_PG_PORT") or postgres.DEFAULT_PORT
     url = env.get("ZIKRA_N8N_DATABASE_URL") or f"postgresql://postgres@127.0.0.1:{pg_port}/n8n"
     key = env.get("ZIKRA_N8N_ENCRYPTION_KEY")
     if not key:
         key = envfile.ensure({}).get("ZIKRA_N8N_ENCRYPTION_KEY", "")
-    return env, url, key
+    return url, key
+
+
+def _settings() -> tuple[dict[str, str], str, str]:
+    env = envfile.environment()
+    return (env, *settings(env))
+
+
+def program(env: dict[str, str], install: Install | None = None) -> Program:
+    """n8n (``n8n start``) as a supervised program, with the environment :func:`build_env` makes."""
+    install = install or Install.from_home()
+    url, key = settings(env)
+    return Program("n8n", [str(install.n8n_bin), "start"], priority=30,
+                   env=build_env(url, key, env, install), stopwaitsecs=40, startsecs=3)
 
 
 def running_pid() -> int | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .paths import zikra_home
+from .supervisor import Program
 
 PG_USER = os.environ.get("ZIKRA_PG_USER", "zikra")
 DEFAULT_PORT = 54329
@@ -184,6 +185,27 @@ def ensure_database(c: Cluster, name: str) -> None:
     with psycopg.connect(c.url("postgres"), autocommit=True, connect_timeout=10) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def program(c: Cluster) -> Program:
+    """``postgres`` in the foreground as a supervised program (not ``pg_ctl start``, which forks).
+
+    As root, supervisord switches to the unprivileged user itself. SIGINT is PostgreSQL's
+    fast shutdown (SIGTERM would wait for every client to disconnect). It inherits
+    supervisord's small environment and logs to stderr (``logging_collector`` is off).
+    """
+    return Program("postgres", [str(c.bin_dir / "postgres"), "-D", str(c.data_dir), "-p", str(c.port),
+                                "-k", str(c.data_dir)],
+                   priority=10, user=PG_USER if _as_root() else None, stopsignal="INT",
+                   stopwaitsecs=60, startsecs=1,
+                   # The postmaster stops its own children; SIGINT to each would cancel queries.
+                   options={"stopasgroup": "false", "killasgroup": "true"})
+
+
+def accepting(c: Cluster) -> bool:
+    """Whether the cluster accepts connections on 127.0.0.1 right now (pg_isready)."""
+    return subprocess.run([str(c.bin_dir / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(c.port)],
+                          capture_output=True, timeout=10).returncode == 0
 
 
 def wait_accepting(c: Cluster, timeout: float = 30) -> None:

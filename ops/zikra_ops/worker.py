@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .pidfile import answers_ok, live_pid, terminate
 from .paths import REPO_ROOT, log_dir, run_dir
+from .supervisor import Program
 
 DEFAULT_PORT = 7724
 
@@ -17,6 +18,22 @@ DEFAULT_PORT = 7724
 def port(env: dict[str, str]) -> int:
     """The worker's port."""
     return int(env.get("ZIKRA_WORKER_PORT", DEFAULT_PORT))
+
+
+def argv() -> list[str]:
+    """gunicorn serving the worker app, in the foreground."""
+    return [sys.executable, "-m", "gunicorn", "--config", str(REPO_ROOT / "worker" / "gunicorn.conf.py"),
+            "--chdir", str(REPO_ROOT / "worker"), "zikra_worker:create_app()"]
+
+
+def program(env: dict[str, str]) -> Program:
+    """The worker as a supervised program (gunicorn stops its workers gracefully on TERM).
+
+    When its master is killed outright, its workers get SIGTERM from the kernel
+    (``post_fork`` in gunicorn.conf.py) and free the port for the restarted master.
+    """
+    return Program("worker", argv(), priority=20, env=env, directory=str(REPO_ROOT / "worker"),
+                   stopwaitsecs=20, startsecs=2)
 
 
 def pid_file() -> Path:
@@ -46,9 +63,7 @@ def start(env: dict[str, str], wait_s: float = 60) -> None:
         # stderr. Its own session keeps it alive after this command exits.
         with open(log_dir() / "worker.log", "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--config", str(REPO_ROOT / "worker" / "gunicorn.conf.py"),
-                 "--chdir", str(REPO_ROOT / "worker"), "zikra_worker:create_app()"],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                argv(), env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         pid_file().write_text(f"{proc.pid}\n")
     deadline = time.monotonic() + wait_s

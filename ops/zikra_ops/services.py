@@ -1,0 +1,202 @@
+"""The native services under supervisord, in start order: PostgreSQL (when embedded), the worker,
+n8n (its workflows imported first when they changed) and the MCP bridge.
+
+``up`` waits for each one's health before starting the next; ``down`` stops them in reverse
+order, then supervisord; ``status`` reports each one's state and health.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Callable
+
+from . import bridge, n8n, postgres, supervisor, worker
+from .paths import REPO_ROOT, run_dir, zikra_home
+from .supervisor import Program
+
+WORKFLOWS = REPO_ROOT / "n8n-workflows"
+ORDER = ("postgres", "worker", "n8n", "bridge")
+START_TIMEOUT_S = {"postgres": 60, "worker": 90, "n8n": 150, "bridge": 30}
+
+# What a service may see of the operator's environment: our settings and the system basics,
+# not the rest of the shell that ran `zikra up` (a changed shell would restart services).
+_KEEP_PREFIXES = ("ZIKRA_", "N8N_", "DB_", "EXECUTIONS_", "QUEUE_", "OPENAI_", "LC_")
+_KEEP_NAMES = {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "DATABASE_URL", "SSL_CERT_FILE",
+               "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+               "NODE_OPTIONS", "NODE_EXTRA_CA_CERTS", "GENERIC_TIMEZONE"}
+
+
+def service_env(env: dict[str, str]) -> dict[str, str]:
+    """The part of ``env`` the services run with, ZIKRA_HOME included."""
+    kept = {k: v for k, v in env.items() if k in _KEEP_NAMES or k.startswith(_KEEP_PREFIXES)}
+    return {**kept, "ZIKRA_HOME": str(zikra_home())}
+
+
+def cluster(env: dict[str, str]) -> postgres.Cluster:
+    """The embedded cluster of this installation (port ZIKRA_PG_PORT)."""
+    return postgres.cluster(port=int(env.get("ZIKRA_PG_PORT") or postgres.DEFAULT_PORT))
+
+
+def uses_embedded_db(env: dict[str, str]) -> bool:
+    """Whether the memories live in the embedded cluster (no other ZIKRA_DATABASE_URL set)."""
+    return env["ZIKRA_DATABASE_URL"] == cluster(env).url()
+
+
+def programs(env: dict[str, str]) -> dict[str, Program]:
+    """Every supervised program of this installation, by name, in start order."""
+    senv = service_env(env)
+    found = [postgres.program(cluster(env))] if uses_embedded_db(env) else []
+    found += [worker.program(senv), n8n.program(senv), bridge.program(senv)]
+    return {p.name: p for p in found}
+
+
+def health_checks(env: dict[str, str]) -> dict[str, Callable[[], bool]]:
+    """One check per service: True when it answers as it should."""
+    paths = n8n.webhook_paths(WORKFLOWS)
+    return {"postgres": lambda: postgres.accepting(cluster(env)),
+            "worker": lambda: worker.healthy(env),
+            "n8n": lambda: n8n.ready(n8n.port(env), paths),
+            "bridge": lambda: bridge.healthy(env)}
+
+
+def _workflows_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(WORKFLOWS.glob("*.json")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _workflows_stamp() -> Path:
+    return run_dir() / "workflows.sha256"
+
+
+def workflows_changed() -> bool:
+    """Whether n8n-workflows/ changed since the last import into this installation's n8n."""
+    stamp = _workflows_stamp()
+    return not stamp.exists() or stamp.read_text() != _workflows_digest()
+
+
+def import_workflows(env: dict[str, str], say: Callable[[str], None]) -> None:
+    """Stop n8n, import and publish every workflow, record their digest (n8n starts them next)."""
+    supervisor.stop("n8n")
+    program = programs(env)["n8n"]
+    assert program.env is not None
+    ids = n8n.import_and_publish(WORKFLOWS, program.env)
+    _workflows_stamp().write_text(_workflows_digest())
+    say(f"n8n: imported and published {len(ids)} workflow(s)")
+
+
+def stop_unsupervised(env: dict[str, str]) -> None:
+    """Stop services started before supervisord ran them (pid files, pg_ctl)."""
+    bridge.stop()
+    pid = n8n.running_pid()
+    if pid is not None:
+        n8n.stop_pid(pid)
+    n8n.pid_file().unlink(missing_ok=True)
+    worker.stop()
+    state = supervisor.info("postgres") if supervisor.is_running() else None
+    if uses_embedded_db(env) and (state is None or state["statename"] != "RUNNING"):
+        postgres.stop(cluster(env))
+
+
+def start_database(env: dict[str, str], found: dict[str, Program]) -> None:
+    """Create the cluster the first time, start it under supervisord, make both databases."""
+    c = cluster(env)
+    postgres.init(c)
+    supervisor.start(found["postgres"], lambda: postgres.accepting(c), START_TIMEOUT_S["postgres"])
+    for database in ("zikra", "n8n"):
+        postgres.ensure_database(c, database)
+
+
+def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) -> None:
+    """Start every service that is not running, in order, each healthy before the next.
+
+    The workflows are imported (n8n stopped first) when they changed, or with ``reimport``.
+
+    Raises:
+        RuntimeError: a service did not become healthy; the message points at its log.
+    """
+    found = programs(env)
+    n8n.Install.from_home().check()
+    stop_unsupervised(env)
+    supervisor.ensure(list(found.values()))
+    checks = health_checks(env)
+    if "postgres" in found:
+        start_database(env, found)
+        say(f"postgres: running on 127.0.0.1:{cluster(env).port}")
+    supervisor.start(found["worker"], checks["worker"], START_TIMEOUT_S["worker"])
+    say(f"worker: healthy on 127.0.0.1:{worker.port(env)}")
+    if reimport or workflows_changed():
+        import_workflows(env, say)
+    supervisor.start(found["n8n"], checks["n8n"], START_TIMEOUT_S["n8n"])
+    say(f"n8n: ready on 127.0.0.1:{n8n.port(env)}")
+    supervisor.start(found["bridge"], checks["bridge"], START_TIMEOUT_S["bridge"])
+    say(f"bridge: healthy on {bridge.url(env)} (MCP at /mcp, API at /webhook/zikra)")
+
+
+def down(env: dict[str, str], say: Callable[[str], None]) -> None:
+    """Stop every service (the bridge first, PostgreSQL last), then supervisord."""
+    if supervisor.is_running():
+        for name in reversed(ORDER):
+            supervisor.stop(name)
+            say(f"{name}: stopped")
+        supervisor.shutdown()
+    stop_unsupervised(env)
+
+
+def status(env: dict[str, str]) -> dict[str, Any]:
+    """Each service's state: healthy (postgres: running), starting, unhealthy, stopped or external;
+    under ``supervisord``, what supervisord says of each program (state, pid, uptime, log)."""
+    infos = supervisor.all_info()
+    checks = health_checks(env)
+    state: dict[str, Any] = {}
+    for name in ORDER:
+        entry = infos.get(name, {})
+        if name == "postgres" and not uses_embedded_db(env):
+            state[name] = "external" if _database_answers(env) else "unreachable"
+        elif checks[name]():
+            state[name] = "running" if name == "postgres" else "healthy"
+        elif entry.get("statename") in ("STARTING", "BACKOFF"):
+            state[name] = "starting"
+        elif entry.get("statename") == "RUNNING":
+            state[name] = "unhealthy"
+        else:
+            state[name] = "stopped"
+    state["supervisord"] = {
+        "running": bool(infos),
+        "programs": {name: {"state": e["statename"], "pid": e["pid"] or None,
+                            "uptime_s": max(0, e["now"] - e["start"]) if e["pid"] else 0,
+                            "log": e["stdout_logfile"]} for name, e in infos.items()},
+    }
+    return state
+
+
+def _database_answers(env: dict[str, str]) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(env["ZIKRA_DATABASE_URL"], connect_timeout=3):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def db_start(env: dict[str, str]) -> postgres.Cluster:
+    """Start only the embedded PostgreSQL under supervisord (for migrate, token, backup …)."""
+    found = programs(env)
+    if not supervisor.is_running():
+        supervisor.ensure(list(found.values()))
+    elif supervisor.info("postgres") is None:
+        supervisor.ensure(list(found.values()))
+    c = cluster(env)
+    if postgres.is_running(c) and (supervisor.info("postgres") or {}).get("statename") != "RUNNING":
+        return c  # started by pg_ctl before supervisord ran it: leave it be
+    start_database(env, found)
+    return c
+
+
+def db_stop(env: dict[str, str]) -> None:
+    """Stop the embedded PostgreSQL, under supervisord or not."""
+    supervisor.stop("postgres")
+    postgres.stop(cluster(env))

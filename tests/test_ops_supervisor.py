@@ -1,0 +1,86 @@
+"""supervisord's configuration as ``zikra up`` writes it, and the launcher that gives each
+service exactly its environment (no processes of the installation are started here)."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zikra_ops import services, supervisor
+from zikra_ops.supervisor import Program
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A scratch ZIKRA_HOME for the generated files."""
+    monkeypatch.setenv("ZIKRA_HOME", str(tmp_path))
+    return tmp_path
+
+
+def parse(text: str) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser()
+    parser.read_string(text)
+    return parser
+
+
+def test_the_configuration_has_every_program_off_at_start_restarted_on_crash_and_logged_in_one_folder(home: Path):
+    env = {"ZIKRA_DATABASE_URL": "postgresql://postgres@127.0.0.1:54329/zikra", "ZIKRA_WORKER_SECRET": "s"}
+    found = services.programs(env)
+    assert list(found) == ["postgres", "worker", "n8n", "bridge"]
+    conf = parse(supervisor.render(list(found.values())))
+    priorities = [int(conf.get(f"program:{name}", "priority")) for name in found]
+    assert priorities == sorted(priorities)  # supervisord stops the highest first: bridge, then n8n …
+    for name in found:
+        section = f"program:{name}"
+        assert conf.get(section, "autostart") == "false" and conf.get(section, "autorestart") == "true"
+        assert conf.get(section, "stdout_logfile") == str(home / "log" / f"{name}.log")
+        assert conf.get(section, "redirect_stderr") == "true"
+    assert conf.get("program:postgres", "stopsignal") == "INT"  # fast shutdown, not "smart"
+    assert conf.get("unix_http_server", "chmod") == "0700"
+
+
+def test_an_external_database_leaves_postgres_out(home: Path):
+    env = {"ZIKRA_DATABASE_URL": "postgresql://zikra:pw@db.example:5432/zikra"}
+    assert list(services.programs(env)) == ["worker", "n8n", "bridge"]
+
+
+def test_secrets_stay_out_of_the_configuration_and_a_changed_environment_changes_the_command(home: Path):
+    secret = "pa%ss\"word' ;x"
+    program = Program("svc", ["/bin/true"], priority=1, env={"ZIKRA_WORKER_SECRET": secret})
+    text = supervisor.render([program])
+    assert secret not in text and "pa%%ss" not in text
+    env_file = home / "run" / "svc.env.json"
+    assert json.loads(env_file.read_text()) == {"ZIKRA_WORKER_SECRET": secret}
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    command = parse(text).get("program:svc", "command")
+    changed = Program("svc", ["/bin/true"], priority=1, env={"ZIKRA_WORKER_SECRET": "other"})
+    assert parse(supervisor.render([changed])).get("program:svc", "command") != command
+
+
+def test_a_percent_sign_in_a_path_is_escaped_for_supervisord(home: Path):
+    program = Program("svc", ["/opt/100%/bin/run"], priority=1)
+    assert "command=/opt/100%%/bin/run" in supervisor.render([program]).splitlines()
+
+
+def test_the_launcher_runs_the_program_with_exactly_the_saved_environment(tmp_path: Path):
+    env_file = tmp_path / "env.json"
+    env_file.write_text(json.dumps({"ONLY": "this one", "PATH": os.environ["PATH"]}))
+    done = subprocess.run([sys.executable, "-m", "zikra_ops.launch", str(env_file), "digest", "--",
+                           "/usr/bin/env"], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "NOT_PASSED": "1"})
+    assert done.returncode == 0, done.stderr
+    assert sorted(done.stdout.splitlines()) == sorted(["ONLY=this one", f"PATH={os.environ['PATH']}"])
+
+
+def test_services_see_our_settings_and_the_system_basics_not_the_whole_shell(home: Path):
+    env = {"ZIKRA_WORKER_PORT": "1", "N8N_LOG_LEVEL": "debug", "PATH": "/bin", "OPENAI_API_KEY": "k",
+           "SSH_AUTH_SOCK": "/tmp/agent", "PS1": "$ ", "OLDPWD": "/root"}
+    kept = services.service_env(env)
+    assert kept == {"ZIKRA_WORKER_PORT": "1", "N8N_LOG_LEVEL": "debug", "PATH": "/bin",
+                    "OPENAI_API_KEY": "k", "ZIKRA_HOME": str(home)}
