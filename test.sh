@@ -3,4 +3,6 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
+# The memory browser's tests drive Debian's Chromium (a no-op when it is installed).
+bash "$ROOT/scripts/install-browser.sh"
 exec "$ROOT/.venv/bin/python" -m pytest "$@"

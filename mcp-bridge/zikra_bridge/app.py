@@ -3,6 +3,7 @@
 - ``/mcp``: MCP over streamable HTTP; ``/sse`` and ``/messages/``: MCP over the legacy SSE transport;
 - ``POST /webhook/zikra``: the webhook API, forwarded to n8n;
 - ``GET /health``: the state of n8n and the worker;
+- ``/ui``: the memory browser (server-rendered pages over the same webhook API, docs/ui.md);
 - anything else: a JSON 404. Nothing else of n8n is reachable through this port.
 
 Run it with ``zikra-bridge`` (or ``python -m zikra_bridge``); settings come from ZIKRA_* variables.
@@ -26,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from . import config, jsonlog, project
+from . import config, jsonlog, project, ui
 from .auth import McpAuthMiddleware, TokenGate
 from .errors import error_response
 from .forward import webhook_endpoint
@@ -37,7 +38,7 @@ from .upstream import Upstream
 logger = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-SERVED = "This port serves /mcp, /sse, POST /webhook/zikra and GET /health."
+SERVED = "This port serves /mcp, /sse, POST /webhook/zikra, GET /health and the browser at /ui."
 
 
 def caller_from_headers(ctx: Context) -> Caller:
@@ -90,6 +91,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Starlette:
         *server.streamable_http_app(streamable_http_path="/mcp", transport_security=security,
                                     json_response=True).routes,
         *server.sse_app(sse_path="/sse", message_path="/messages/", transport_security=security).routes,
+        *ui.routes(upstream),
     ]
 
     @asynccontextmanager
