@@ -1,7 +1,10 @@
-// n8n Code node "Check request" (workflow "Zikra API").
-// Is this a JSON object with a bearer token and a known command? Resolves command names
-// (case-insensitive) and their aliases. Output: {ok: true, verify: {token}, command, requested, body}
-// or {ok: false, status, body: {error: {code, message, field}}}.
+// n8n Code node "Check request" (workflow "Zikra API"), the one Code node on the request path.
+// Runs after "Verify token" (each Code node is a round trip to n8n's task runner, so the request
+// checks and the authorization share one). Order of checks: body size (413), bearer token (401),
+// JSON object and known command (400; names and aliases are case-insensitive), the worker's
+// answer about the token (401, 429, 503), role (403), required fields (400), projects (400/403).
+// Output: {ok: true, route, command, requested, payload, reply} or {ok: false, status, body: {error}}.
+// `reply` holds what "Respond" adds to a success body: the command that ran, and the alias used.
 
 const COMMANDS = {
   search: ['find', 'query', 'recall', 'retrieve', 'lookup', 'remember', 'search_memory'],
@@ -13,6 +16,14 @@ const COMMANDS = {
   log_run: ['run', 'log_session', 'end_session'],
   log_error: ['error', 'log_bug', 'report_error'],
   stats: ['memory_stats'],
+  list_memories: ['list'],
+  update_memory: ['edit', 'update'],
+  archive_memory: ['archive'],
+  restore_memory: ['restore', 'unarchive'],
+  list_runs: [],
+  list_tokens: [],
+  create_token: [],
+  revoke_token: [],
 };
 const MAX_TOKEN_CHARS = 256;
 
@@ -56,13 +67,168 @@ function checkRequest(item, maxBodyBytes) {
   return { ok: true, verify: { token: match[1] }, command, requested, body };
 }
 
+const RANK = { reader: 1, writer: 2, admin: 3 };
+// The least role each command needs, and the worker route it goes to.
+const POLICY = {
+  search: { role: 'reader', route: 'search' },
+  get_memory: { role: 'reader', route: 'get_memory' },
+  get_prompt: { role: 'reader', route: 'get_prompt' },
+  stats: { role: 'reader', route: 'stats' },
+  save_memory: { role: 'writer', route: 'save_memory' },
+  save_requirement: { role: 'writer', route: 'save_memory', memoryType: 'requirement' },
+  log_error: { role: 'writer', route: 'save_memory', memoryType: 'error' },
+  save_prompt: { role: 'writer', route: 'save_prompt' },
+  log_run: { role: 'writer', route: 'log_run' },
+  list_memories: { role: 'reader', route: 'list_memories' },
+  list_runs: { role: 'reader', route: 'list_runs' },
+  update_memory: { role: 'writer', route: 'update_memory' },
+  archive_memory: { role: 'writer', route: 'archive_memory' },
+  restore_memory: { role: 'writer', route: 'restore_memory' },
+  list_tokens: { role: 'admin', route: 'list_tokens' },
+  create_token: { role: 'admin', route: 'create_token' },
+  revoke_token: { role: 'admin', route: 'revoke_token' },
+};
+const REQUIRED = {
+  search: ['query'], save_memory: ['title', 'content_md'], save_requirement: ['title', 'content_md'],
+  log_error: ['title', 'content_md'], get_prompt: ['prompt_name'], save_prompt: ['prompt_name', 'content_md'],
+  log_run: ['status'], update_memory: ['id'], archive_memory: ['id'], restore_memory: ['id'],
+  create_token: ['owner', 'role'], revoke_token: ['id'],
+};
+const MULTI_PROJECT = new Set(['search', 'stats', 'list_memories', 'list_runs']);
+// Commands on one memory by id: with no project, they look in every project the token may read.
+const BY_ID = new Set(['get_memory', 'update_memory', 'archive_memory', 'restore_memory']);
+// Token management is not about a project (a token's own scope is its `projects` field).
+const NO_PROJECT = new Set(['list_tokens', 'create_token', 'revoke_token']);
+const WRITES = new Set(['save_memory', 'log_run']);
+
+
+function tokenFailure(verify) {
+  if (!verify || verify.error || !verify.statusCode) {
+    return fail(503, 'worker_unavailable', 'The Zikra worker is unavailable; try again shortly.');
+  }
+  const code = verify.body && verify.body.error && verify.body.error.code;
+  if (code === 'worker_secret_mismatch') {
+    return fail(503, 'worker_unavailable', 'The Zikra worker refused n8n: ZIKRA_WORKER_SECRET differs between them.');
+  }
+  if (verify.statusCode === 401) return fail(401, 'unauthorized', 'The bearer token is unknown or revoked.');
+  if (verify.statusCode === 200) return null;
+  if (verify.statusCode === 429 && verify.body && verify.body.error) return { ok: false, status: 429, body: verify.body };
+  if (verify.statusCode === 503 && verify.body && verify.body.error) return { ok: false, status: 503, body: verify.body };
+  return fail(503, 'worker_unavailable', `The Zikra worker answered ${verify.statusCode} to the token check.`);
+}
+
+function isBlank(value) {
+  return value === undefined || value === null || (typeof value === 'string' && !value.trim());
+}
+
+// The projects a request names, or the token's only project, or "default".
+function resolveProjects(command, body, allowed) {
+  let projects = body.project;
+  if (isBlank(projects)) {
+    if (allowed === null) return { projects: ['default'] };
+    if (allowed.length === 1) return { projects: [allowed[0]] };
+    return fail(400, 'invalid_request', `project is required: this token may use ${allowed.join(', ')}.`, 'project');
+  }
+  if (typeof projects === 'string') projects = [projects];
+  const valid = Array.isArray(projects) && projects.length > 0 && projects.length <= 100
+    && projects.every((p) => typeof p === 'string' && p.trim() && p.length <= 200);
+  if (!valid || (projects.length > 1 && !MULTI_PROJECT.has(command))) {
+    const what = MULTI_PROJECT.has(command) ? 'a project name or a list of names' : 'a project name';
+    return fail(400, 'invalid_request', `project must be ${what}.`, 'project');
+  }
+  const denied = allowed === null ? [] : projects.filter((p) => !allowed.includes(p));
+  if (denied.length) return fail(403, 'forbidden', `This token may not use project ${denied.join(', ')}.`);
+  return { projects };
+}
+
+function payloadFor(command, body, projects, owner, allowed) {
+  const project = projects[0];
+  switch (command) {
+    case 'search':
+      return { query: body.query, projects, memory_types: body.memory_type ?? null, limit: body.limit ?? 5,
+        max_tokens: body.max_tokens ?? null, include_archived: body.include_archived ?? false,
+        explain: body.explain ?? false };
+    case 'save_memory': case 'save_requirement': case 'log_error':
+      return { project, title: body.title, content_md: body.content_md, tags: body.tags ?? [], source: body.source ?? null,
+        created_by: owner, memory_type: POLICY[command].memoryType || (body.memory_type ?? 'decision') };
+    case 'get_memory':
+      return { id: body.id ?? null, title: body.title ?? null, project: project ?? null, projects: allowed };
+    case 'get_prompt':
+      return { project, prompt_name: body.prompt_name };
+    case 'save_prompt':
+      return { project, prompt_name: body.prompt_name, content_md: body.content_md,
+        description: body.description ?? null, created_by: owner };
+    case 'log_run': {
+      const fields = ['status', 'output_summary', 'session_id', 'agent', 'tokens_in', 'tokens_out', 'duration_s', 'files_changed'];
+      const run = { project, created_by: owner };
+      for (const field of fields) run[field] = body[field] ?? null;
+      return run;
+    }
+    case 'list_memories':
+      return { projects, memory_types: body.memory_type ?? null, tags: body.tags ?? null,
+        archived: body.archived ?? 'exclude', limit: body.limit ?? 20, offset: body.offset ?? 0 };
+    case 'update_memory':
+      return { id: body.id, project: project ?? null, projects: allowed, title: body.title ?? null,
+        content_md: body.content_md ?? null, tags: body.tags ?? null, memory_type: body.memory_type ?? null, actor: owner };
+    case 'archive_memory': case 'restore_memory':
+      return { id: body.id, project: project ?? null, projects: allowed, actor: owner };
+    case 'list_runs':
+      return { projects, limit: body.limit ?? 50, days: body.days ?? 30 };
+    case 'list_tokens':
+      return {};
+    case 'create_token':
+      return { owner: body.owner, role: body.role, projects: body.projects ?? null };
+    case 'revoke_token':
+      return { id: body.id };
+    default:
+      return { projects };
+  }
+}
+
+function authorize(request, verify) {
+  const failure = tokenFailure(verify);
+  if (failure) return failure;
+  const token = verify.body;
+  const { command, body } = request;
+  const policy = POLICY[command];
+  if (!(RANK[token.role] >= RANK[policy.role])) {
+    return fail(403, 'forbidden', `A ${token.role} token may not run ${command}.`);
+  }
+  for (const field of REQUIRED[command] || []) {
+    if (isBlank(body[field])) return fail(400, 'invalid_request', `${field} is required.`, field);
+  }
+  if (command === 'get_memory' && isBlank(body.id) && isBlank(body.title)) {
+    return fail(400, 'invalid_request', 'id or title is required.', 'id');
+  }
+  // By id, get_memory and the edit commands may look in every project the token may read.
+  const byIdAnywhere = BY_ID.has(command) && !isBlank(body.id) && isBlank(body.project);
+  const resolved = byIdAnywhere || NO_PROJECT.has(command) ? { projects: [] }
+    : resolveProjects(command, body, token.projects ?? null);
+  if (resolved.ok === false) return resolved;
+  const payload = payloadFor(command, body, resolved.projects, token.owner, token.projects ?? null);
+  // Writes replayed with the same key (a hook's spool) take effect once.
+  if (WRITES.has(policy.route) && !isBlank(body.idempotency_key)) payload.idempotency_key = body.idempotency_key;
+  return { ok: true, route: policy.route, command, requested: request.requested, payload };
+}
+
+// The whole decision for one request: the webhook item, then the worker's token answer.
+function handle(item, verify, maxBodyBytes) {
+  const request = checkRequest(item, maxBodyBytes);
+  if (!request.ok) return request;
+  const decision = authorize(request, verify);
+  if (!decision.ok) return decision;
+  decision.reply = { command: decision.command };
+  if (decision.requested !== decision.command) decision.reply.alias = decision.requested;
+  return decision;
+}
+
 if (typeof $input === 'undefined') {
-  module.exports = { checkRequest, COMMANDS };
+  module.exports = { handle, checkRequest, authorize, COMMANDS, POLICY };
   return;
 }
 const maxBodyBytes = Number($env.ZIKRA_MAX_BODY_BYTES) || 1048576;
 try {
-  return [{ json: checkRequest($input.first().json, maxBodyBytes) }];
+  return [{ json: handle($('Webhook').first().json, $input.first().json, maxBodyBytes) }];
 } catch (error) {
   // Never leave the client without an answer, and never show it a stack trace.
   return [{ json: { ok: false, status: 500, body: { error: { code: 'internal_error', message: 'The request could not be processed.' } } } }];

@@ -1,8 +1,8 @@
-// "Authorize": the worker's token answer, roles, required fields, projects and per-command defaults
+// "Check request", second half: the worker's token answer, roles, required fields, projects and per-command defaults
 // (SPEC §2, §6, §7, §11).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { authorize, POLICY } = require('../code/authorize.js');
+const { authorize, POLICY } = require('../code/check-request.js');
 const { assertRefusal } = require('./helpers.js');
 
 const token = (role = 'writer', projects = null, owner = 'ann') => ({ statusCode: 200, body: { id: 't1', owner, role, projects } });
@@ -19,9 +19,19 @@ const VALID = {
   save_prompt: { prompt_name: 'release', content_md: '1. tag' },
   log_run: { status: 'success' },
   stats: {},
+  list_memories: {},
+  list_runs: {},
+  update_memory: { id: '00000000-0000-0000-0000-000000000001', title: 'New title' },
+  archive_memory: { id: '00000000-0000-0000-0000-000000000001' },
+  restore_memory: { id: '00000000-0000-0000-0000-000000000001' },
+  list_tokens: {},
+  create_token: { owner: 'bob', role: 'reader' },
+  revoke_token: { id: '00000000-0000-0000-0000-000000000002' },
 };
-const READS = ['search', 'get_memory', 'get_prompt', 'stats'];
-const WRITES = ['save_memory', 'save_requirement', 'log_error', 'save_prompt', 'log_run'];
+const READS = ['search', 'get_memory', 'get_prompt', 'stats', 'list_memories', 'list_runs'];
+const WRITES = ['save_memory', 'save_requirement', 'log_error', 'save_prompt', 'log_run', 'update_memory', 'archive_memory', 'restore_memory'];
+const ADMIN = ['list_tokens', 'create_token', 'revoke_token'];
+const BY_ID = ['get_memory', 'update_memory', 'archive_memory', 'restore_memory'];
 const run = (command, role = 'writer', projects = null, extra = {}) =>
   authorize(request(command, { ...VALID[command], ...extra }), token(role, projects));
 
@@ -59,12 +69,14 @@ test('a 200 token check lets the request through with route, command, requested 
   assert.deepEqual([result.ok, result.route, result.command, result.requested], [true, 'search', 'search', 'recall']);
 });
 
-test('role matrix: readers run only reads; writers and admins run every command', () => {
+test('role matrix: readers run only reads; writers also writes; admins every command', () => {
   for (const command of Object.keys(POLICY)) {
-    const isRead = READS.includes(command);
-    assert.equal(run(command, 'reader').ok, isRead, `reader ${command}`);
-    assert.equal(run(command, 'writer').ok, true, `writer ${command}`);
+    assert.equal(run(command, 'reader').ok, READS.includes(command), `reader ${command}`);
+    assert.equal(run(command, 'writer').ok, !ADMIN.includes(command), `writer ${command}`);
     assert.equal(run(command, 'admin').ok, true, `admin ${command}`);
+  }
+  for (const command of ADMIN) {
+    assertRefusal(run(command, 'writer'), 403, 'forbidden');
   }
   for (const command of WRITES) {
     const result = run(command, 'reader');
@@ -89,7 +101,8 @@ test('every required field missing, null or blank is a 400 naming that field', (
   const required = {
     search: ['query'], save_memory: ['title', 'content_md'], save_requirement: ['title', 'content_md'],
     log_error: ['title', 'content_md'], get_prompt: ['prompt_name'], save_prompt: ['prompt_name', 'content_md'],
-    log_run: ['status'],
+    log_run: ['status'], update_memory: ['id'], archive_memory: ['id'], restore_memory: ['id'],
+    create_token: ['owner', 'role'], revoke_token: ['id'],
   };
   for (const [command, fields] of Object.entries(required)) {
     for (const field of fields) {
@@ -127,7 +140,7 @@ test('project: left out, a token limited to exactly one project uses it', () => 
 });
 
 test('project: left out, a token limited to several projects is a 400 naming project and listing them', () => {
-  for (const command of Object.keys(POLICY).filter((c) => c !== 'get_memory')) {
+  for (const command of Object.keys(POLICY).filter((c) => !BY_ID.includes(c) && !ADMIN.includes(c))) {
     const result = run(command, 'admin', ['web', 'api']);
     assertRefusal(result, 400, 'invalid_request', 'project');
     assert.match(result.body.error.message, /web, api/);
@@ -151,14 +164,15 @@ test('project: one the token may not use is a 403 naming it; one it may use goes
   assert.equal(run('save_memory', 'writer', null, { project: 'anything' }).payload.project, 'anything');
 });
 
-test('project: a list is allowed only for search and stats, and every listed project must be allowed', () => {
+test('project: a list is allowed only for search, stats and the listings, and every listed project must be allowed', () => {
   assert.deepEqual(run('search', 'reader', ['web', 'api'], { project: ['web', 'api'] }).payload.projects, ['web', 'api']);
   assert.deepEqual(run('stats', 'reader', null, { project: ['a', 'b'] }).payload, { projects: ['a', 'b'] });
   assert.deepEqual(run('search', 'reader', null, { project: ['solo'] }).payload.projects, ['solo']);
   const denied = run('search', 'reader', ['web'], { project: ['web', 'hr', 'ops'] });
   assertRefusal(denied, 403, 'forbidden');
   assert.match(denied.body.error.message, /hr, ops/);
-  for (const command of Object.keys(POLICY).filter((c) => c !== 'search' && c !== 'stats')) {
+  const lists = ['search', 'stats', 'list_memories', 'list_runs'];
+  for (const command of Object.keys(POLICY).filter((c) => !lists.includes(c) && !ADMIN.includes(c))) {
     const result = run(command, 'admin', null, { project: ['a', 'b'] });
     assertRefusal(result, 400, 'invalid_request', 'project');
     assert.match(result.body.error.message, /must be a project name\./);
@@ -173,10 +187,10 @@ test('project: a malformed value (empty list, non-strings, blank names, too long
 
 test('search: defaults limit 5, no type filter, no budget, archived excluded; sent values are kept', () => {
   assert.deepEqual(run('search').payload,
-    { query: 'why postgres', projects: ['default'], memory_types: null, limit: 5, max_tokens: null, include_archived: false });
-  const sent = run('search', 'reader', null, { limit: 20, memory_type: ['decision', 'error'], max_tokens: 800, include_archived: true });
+    { query: 'why postgres', projects: ['default'], memory_types: null, limit: 5, max_tokens: null, include_archived: false, explain: false });
+  const sent = run('search', 'reader', null, { limit: 20, memory_type: ['decision', 'error'], max_tokens: 800, include_archived: true, explain: true });
   assert.deepEqual(sent.payload,
-    { query: 'why postgres', projects: ['default'], memory_types: ['decision', 'error'], limit: 20, max_tokens: 800, include_archived: true });
+    { query: 'why postgres', projects: ['default'], memory_types: ['decision', 'error'], limit: 20, max_tokens: 800, include_archived: true, explain: true });
 });
 
 test('save_memory: memory_type defaults to decision, a sent one is kept; tags, source and created_by filled', () => {
@@ -234,5 +248,39 @@ test('each command is routed to its worker endpoint', () => {
   assert.deepEqual(routes, {
     search: 'search', get_memory: 'get_memory', get_prompt: 'get_prompt', stats: 'stats', save_memory: 'save_memory',
     save_requirement: 'save_memory', log_error: 'save_memory', save_prompt: 'save_prompt', log_run: 'log_run',
+    list_memories: 'list_memories', list_runs: 'list_runs', update_memory: 'update_memory', archive_memory: 'archive_memory',
+    restore_memory: 'restore_memory', list_tokens: 'list_tokens', create_token: 'create_token', revoke_token: 'revoke_token',
   });
+});
+
+test('a worker 429 with an error body (rate limit) is passed through', () => {
+  const body = { error: { code: 'rate_limited', message: 'Too many requests.', retry_after_s: 12 } };
+  assert.deepEqual(authorize(request('search', VALID.search), { statusCode: 429, body }), { ok: false, status: 429, body });
+});
+
+test('listings: defaults, sent filters kept, several projects allowed', () => {
+  assert.deepEqual(run('list_memories').payload,
+    { projects: ['default'], memory_types: null, tags: null, archived: 'exclude', limit: 20, offset: 0 });
+  assert.deepEqual(run('list_memories', 'reader', ['a', 'b'], { project: ['a', 'b'], memory_type: 'error', tags: ['x'], archived: 'only', limit: 5, offset: 10 }).payload,
+    { projects: ['a', 'b'], memory_types: 'error', tags: ['x'], archived: 'only', limit: 5, offset: 10 });
+  assert.deepEqual(run('list_runs').payload, { projects: ['default'], limit: 50, days: 30 });
+  assertRefusal(run('list_runs', 'reader', ['a'], { project: 'b' }), 403, 'forbidden');
+});
+
+test('edits by id: project optional (every project the token may read), fields null when left out, actor = owner', () => {
+  const id = VALID.update_memory.id;
+  assert.deepEqual(run('update_memory', 'writer', ['web'], { actor: 'mallory' }).payload,
+    { id, project: null, projects: ['web'], title: 'New title', content_md: null, tags: null, memory_type: null, actor: 'ann' });
+  for (const command of ['archive_memory', 'restore_memory']) {
+    assert.deepEqual(run(command, 'writer', null).payload, { id, project: null, projects: null, actor: 'ann' });
+    assert.deepEqual(run(command, 'writer', ['web', 'api'], { project: 'api' }).payload, { id, project: 'api', projects: ['web', 'api'], actor: 'ann' });
+    assertRefusal(run(command, 'writer', ['web'], { project: 'hr' }), 403, 'forbidden');
+  }
+});
+
+test('token management: admin only, no project needed even for a project-limited admin, fields passed', () => {
+  assert.deepEqual(run('list_tokens', 'admin', ['web', 'api']).payload, {});
+  assert.deepEqual(run('create_token', 'admin', null, { projects: ['web'] }).payload, { owner: 'bob', role: 'reader', projects: ['web'] });
+  assert.deepEqual(run('create_token').ok, false);
+  assert.deepEqual(run('revoke_token', 'admin').payload, { id: VALID.revoke_token.id });
 });

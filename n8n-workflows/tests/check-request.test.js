@@ -1,7 +1,7 @@
 // "Check request": bearer token, body size and shape, command names and aliases (SPEC §2, §6, §11).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { checkRequest, COMMANDS } = require('../code/check-request.js');
+const { checkRequest, handle, COMMANDS } = require('../code/check-request.js');
 const { assertRefusal } = require('./helpers.js');
 
 const MAX = 1048576;
@@ -82,8 +82,12 @@ test('every command and alias of SPEC §2 resolves to its command', () => {
   }
 });
 
-test('the command table is SPEC §2 plus only stats (alias memory_stats), with no name claimed twice', () => {
-  assert.deepEqual(COMMANDS, { ...SPEC_ALIASES, stats: ['memory_stats'] });
+test('the command table is SPEC §2 plus stats, the listings, the edits and token management, with no name claimed twice', () => {
+  assert.deepEqual(COMMANDS, {
+    ...SPEC_ALIASES, stats: ['memory_stats'], list_memories: ['list'], update_memory: ['edit', 'update'],
+    archive_memory: ['archive'], restore_memory: ['restore', 'unarchive'], list_runs: [], list_tokens: [],
+    create_token: [], revoke_token: [],
+  });
   const names = Object.entries(COMMANDS).flatMap(([c, a]) => [c, ...a]);
   assert.equal(new Set(names).size, names.length);
   assert.equal(check({ command: 'memory_stats' }).command, 'stats');
@@ -102,3 +106,15 @@ test('inherited object keys are unknown commands, not commands',
       assertRefusal(check({ command }), 400, 'invalid_request', 'command');
     }
   });
+
+test('handle: request checks come first, then the token answer; success carries reply with the alias', () => {
+  const ok = { statusCode: 200, body: { owner: 'ann', role: 'reader', projects: null } };
+  const down = { error: { message: 'ECONNREFUSED' } };
+  // A request refused on its own never needs the token answer, even when the worker is down.
+  assertRefusal(handle({ headers: {}, body: { command: 'search' } }, down, MAX), 401, 'unauthorized');
+  assertRefusal(handle({ headers: AUTH, body: { command: 'nope' } }, down, MAX), 400, 'invalid_request', 'command');
+  assertRefusal(handle({ headers: AUTH, body: { command: 'search', query: 'x' } }, down, MAX), 503, 'worker_unavailable');
+  const result = handle({ headers: AUTH, body: { command: 'Recall', query: 'x' } }, ok, MAX);
+  assert.deepEqual(result.reply, { command: 'search', alias: 'recall' });
+  assert.deepEqual(handle({ headers: AUTH, body: { command: 'search', query: 'x' } }, ok, MAX).reply, { command: 'search' });
+});
