@@ -26,7 +26,7 @@ def test_markdown_renders_formatting_and_escapes_all_html():
 
 
 def test_confidence_curve_is_valid_svg_marking_the_archive_date():
-    below = dt.datetime(2027, 3, 1, tzinfo=dt.timezone.utc)
+    below = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
     svg = str(charts.confidence_curve(90, 0.1, 10.0, below))
     root = ET.fromstring(svg)
     points = [tuple(map(float, p.split(","))) for p in root.find("{*}polyline").get("points").split()]

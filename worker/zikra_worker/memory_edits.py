@@ -94,7 +94,7 @@ RETURNING """ + PREFIXED_COLUMNS + """, m.reinforced_at, t.archived_at IS NOT NU
 
 def with_decay(row: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
     """A memory row as JSON, with ``decay``: its outlook under the default policy."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     out = jsonable(row)
     out["decay"] = decay_outlook.outlook(row["memory_type"], row["reinforced_at"], now)
     return out
@@ -137,7 +137,7 @@ def list_memories() -> dict[str, Any]:
         relax_commit(conn)
         rows = conn.execute(LIST, params).fetchall()
     total = rows[0]["total"] if rows else 0
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     memories = [with_decay({k: val for k, val in row.items() if k != "total"}, now) for row in rows]
     return {"memories": memories, "count": len(memories), "total": total,
             "limit": params["limit"], "offset": params["offset"]}

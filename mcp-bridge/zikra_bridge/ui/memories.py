@@ -21,6 +21,10 @@ from .sessions import Session
 MEMORY_TYPES = ("decision", "error", "requirement", "reference", "user", "feedback", "project")
 ARCHIVED = ("exclude", "include", "only")
 PAGE_SIZE = 20
+# Search results are recalls (the API reinforces each one), so the page asks for a screenful,
+# with a token budget large enough that the budget, not the limit, rarely cuts the list.
+SEARCH_LIMIT = 20
+SEARCH_MAX_TOKENS = 20_000
 
 
 def _tags(text: str) -> list[str]:
@@ -49,8 +53,9 @@ async def search(ui: Ui, request: Request, session: Session) -> Response:
     f, project = _filters(request), project_field(request, session)
     tags = _tags(f["tags"])
     if f["q"]:
-        answer = await ui.api(session, "search", query=f["q"], project=project, limit=50, explain=True,
-                              memory_type=f["memory_type"] or None, include_archived=f["archived"] != "exclude")
+        answer = await ui.api(session, "search", query=f["q"], project=project, explain=True, limit=SEARCH_LIMIT,
+                              max_tokens=SEARCH_MAX_TOKENS, memory_type=f["memory_type"] or None,
+                              include_archived=f["archived"] != "exclude")
         key = "results"
     else:
         answer = await ui.api(session, "list_memories", project=project, memory_type=f["memory_type"] or None,
@@ -76,7 +81,7 @@ def _decay_view(memory: dict[str, Any]) -> dict[str, Any]:
     decay = memory.get("decay") or {}
     if not decay:
         return {}
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     reinforced = dt.datetime.fromisoformat(decay["reinforced_at"])
     below = dt.datetime.fromisoformat(decay["below_threshold_at"]) if decay.get("below_threshold_at") else None
     days_since = max((now - reinforced).total_seconds() / 86400, 0.0)

@@ -43,6 +43,6 @@ async def runs(ui: Ui, request: Request, session: Session) -> Response:
     by_project: dict[str, list[dict[str, Any]]] = {}
     for run in answer.body.get("runs", []):
         by_project.setdefault(run["project"], []).append(run)
-    chart = tokens_chart(answer.body.get("tokens_per_day", []), days, dt.datetime.now(dt.timezone.utc).date())
+    chart = tokens_chart(answer.body.get("tokens_per_day", []), days, dt.datetime.now(dt.UTC).date())
     return ui.page(request, session, "runs.html", project=session.projects, days=days, day_choices=DAY_CHOICES,
                    by_project=by_project, chart=chart, count=answer.body.get("count", 0))
