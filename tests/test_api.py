@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import assert_error
+from conftest import SECRET, assert_error
 
 ALIASES = {
     "search": ["find", "query", "recall", "retrieve", "lookup", "remember", "search_memory"],
@@ -209,3 +209,65 @@ def test_an_idempotency_key_makes_a_replayed_write_count_once_through_the_webhoo
         response = api.call("log_run", project=project, status="success", idempotency_key="session-42-end")
         assert response.status_code == 201
     assert db.execute("SELECT count(*) AS n FROM runs WHERE project = %s", (project,)).fetchone()["n"] == 1
+
+
+def test_a_worker_with_another_secret_is_a_503_that_says_so(api, worker_process, project):
+    worker_process.stop()
+    worker_process.env["ZIKRA_WORKER_SECRET"] = "not-the-secret-n8n-has"
+    worker_process.start()
+    try:
+        error = assert_error(api.call("search", project=project, query="x"), 503, "worker_unavailable")
+        assert "ZIKRA_WORKER_SECRET" in error["message"]
+    finally:
+        worker_process.stop()
+        worker_process.env["ZIKRA_WORKER_SECRET"] = SECRET
+        worker_process.start()
+    assert api.call("search", project=project, query="x").status_code == 200
+
+
+@pytest.mark.parametrize("alias,command,fields", [
+    ("list", "list_memories", {}), ("edit", "update_memory", {"content_md": "edited"}),
+    ("update", "update_memory", {"content_md": "edited again"}), ("archive", "archive_memory", {}),
+    ("unarchive", "restore_memory", {}), ("restore", "restore_memory", {}),
+])
+def test_the_edit_and_listing_aliases_run_their_command(api, project, alias, command, fields):
+    memory_id = api.call("save_memory", project=project, title="aliased", content_md="body").json()["id"]
+    if command == "restore_memory":
+        assert api.call("archive_memory", project=project, id=memory_id).status_code == 200
+    if command != "list_memories":
+        fields = {"id": memory_id, **fields}
+    response = api.call(alias, project=project, **fields)
+    assert response.status_code == 200, response.text
+    assert (response.json()["command"], response.json()["alias"]) == (command, alias)
+
+
+def test_admins_manage_tokens_through_the_webhook_and_others_may_not(n8n_url, tokens, project):
+    from conftest import Api
+
+    admin, writer = Api(n8n_url, tokens["admin"]), Api(n8n_url, tokens["writer"])
+    created = admin.call("create_token", owner="ci-bot", role="reader", projects=[project])
+    assert created.status_code == 201, created.text
+    new = created.json()
+    assert new["command"] == "create_token" and new["token"] and new["projects"] == [project]
+    bot = Api(n8n_url, new["token"])
+    assert bot.call("search", query="anything").status_code == 200  # its only project is used
+    assert_error(bot.call("save_memory", title="t", content_md="c"), 403, "forbidden")
+    listed = admin.call("list_tokens").json()["tokens"]
+    assert any(t["id"] == new["id"] and t["owner"] == "ci-bot" for t in listed)
+    assert new["token"] not in str(listed)
+    for command, fields in (("list_tokens", {}), ("create_token", {"owner": "x", "role": "admin"}),
+                            ("revoke_token", {"id": new["id"]})):
+        assert_error(writer.call(command, **fields), 403, "forbidden")
+    assert_error(admin.call("create_token", role="reader"), 400, field="owner")
+    assert admin.call("revoke_token", id=new["id"]).status_code == 200
+    assert_error(bot.call("search", query="anything"), 401, "unauthorized")
+
+
+def test_search_explain_through_the_webhook_says_why_each_result_ranked(api, project):
+    api.call("save_memory", project=project, title="Broker", content_md="Jobs run on RabbitMQ queues.")
+    plain = api.call("search", project=project, query="RabbitMQ").json()["results"][0]
+    explained = api.call("search", project=project, query="RabbitMQ", explain=True).json()["results"][0]
+    assert "explain" not in plain
+    why = explained["explain"]
+    assert why["keyword_rank"] == 1 and why["matched_terms"] and why["formula"]
+    assert why["score"] == pytest.approx(explained["score"], abs=1e-3)
