@@ -73,6 +73,11 @@ TUNING_ENV = {
     "EXECUTIONS_DATA_SAVE_MANUAL_EXECUTIONS": "false",
     "EXECUTIONS_DATA_PRUNE": "true",
     "EXECUTIONS_DATA_MAX_AGE": "168",
+    # Every webhook execution writes n8n's own bookkeeping (the execution row, then its
+    # removal); waiting for each commit's fsync put a few ms on every request. Only n8n's
+    # sessions get this (node-postgres reads PGOPTIONS): a crash may lose n8n's last
+    # bookkeeping writes, never a memory (the worker commits those synchronously).
+    "PGOPTIONS": "-c synchronous_commit=off",
     # No Python Code nodes: don't try to start the Python task runner (it logs an error).
     "N8N_PYTHON_ENABLED": "false",
     "N8N_LOG_LEVEL": "warn",
