@@ -51,7 +51,9 @@ def confidence_curve(period_days: float | None, threshold: float, days_since: fl
             _text(LEFT + plot_w, y(threshold) - 4, f"archive threshold {threshold:g}", anchor="end"),
             f'<polyline points="{points}" class="curve"/>',
             f'<circle cx="{x(days_since):.1f}" cy="{y(conf(days_since)):.1f}" r="4" class="now"/>',
-            _text(x(days_since) + 14, y(conf(days_since)) + 18, "today"),
+            f'<line x1="{x(days_since):.1f}" y1="{y(conf(days_since)):.1f}" x2="{x(days_since):.1f}" '
+            f'y2="{y(0)}" class="marker"/>',
+            _text(x(days_since) + 4, HEIGHT - 21, "today"),
             _text(LEFT, HEIGHT - 8, "last reinforced"),
             _text(LEFT + plot_w, HEIGHT - 8, f"+{horizon:.0f} days", anchor="end")]
     if below_at is not None and period_days is not None:
