@@ -1,8 +1,8 @@
 """A throwaway native installation for the operations tests: its own ZIKRA_HOME, free ports, and
 the real ``zikra`` command run as an operator runs it.
 
-Node and n8n are not installed again: the scratch home links to the ones ``install.sh`` put in
-the repository's ``var/``. Everything else (PostgreSQL cluster, n8n's state, logs, supervisord)
+Node, n8n and the MCP Inspector are not installed again: the scratch home links to the ones
+``install.sh`` put in the repository's ``var/``. Everything else (PostgreSQL cluster, n8n's state, logs, supervisord)
 is the scratch home's own.
 """
 
@@ -34,7 +34,7 @@ class Installation:
     def __init__(self) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="zikra-ops-test-"))
         self.home.chmod(0o755)  # PostgreSQL's unprivileged user must reach it
-        for part in ("node", "n8n"):
+        for part in ("node", "n8n", "inspector"):
             (self.home / part).symlink_to(REPO / "var" / part)
         ports = {name: free_port() for name in ("PG", "WORKER", "N8N", "BRIDGE", "BROKER")}
         self.settings = {

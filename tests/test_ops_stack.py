@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +21,7 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from ops_support import Installation
+from ops_support import REPO, Installation
 
 SERVICES = ("postgres", "worker", "n8n", "bridge")
 
@@ -101,6 +103,29 @@ def test_a_killed_worker_is_restarted_by_supervisord_and_the_api_answers_again(
     assert found.status_code == 200, found.text
     assert [r["title"] for r in found.json()["results"]] == ["after the crash"]
     assert "exited: worker (terminated by SIGKILL" in install.log_tail("supervisord")
+
+
+def run_install_sh(install: Installation) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    done = subprocess.run(["bash", str(REPO / "install.sh")], env=install.env(), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done, time.monotonic() - started
+
+
+def test_install_sh_on_an_installed_machine_is_a_quick_no_op(install: Installation, admin_token: str):
+    before = install.status()["supervisord"]["programs"]
+    done, seconds = run_install_sh(install)
+    if "Python packages: up to date" not in done.stdout:
+        # The requirements changed since the venv was last installed: this run caught up.
+        done, seconds = run_install_sh(install)
+    for skipped in ("Python packages: up to date", "already installed", "admin token: exists already",
+                    "postgres: running", "bridge: healthy"):
+        assert skipped in done.stdout, skipped
+    assert not re.search(r"zk_[A-Za-z0-9_-]{20}", done.stdout)  # no new token shown
+    assert seconds < 30, f"a repeat install.sh took {seconds:.0f}s"
+    after = install.status()["supervisord"]["programs"]
+    assert {n: after[n]["pid"] for n in SERVICES} == {n: before[n]["pid"] for n in SERVICES}
 
 
 def test_tokens_are_created_listed_and_revoked_with_the_zikra_command(install: Installation):

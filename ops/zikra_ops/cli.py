@@ -54,6 +54,14 @@ def cmd_down(_: argparse.Namespace) -> None:
     services.down(_env(), print)
 
 
+def cmd_restart(args: argparse.Namespace) -> None:
+    """Restart services (default: all), each healthy before the next: run after an upgrade."""
+    unknown = sorted(set(args.service) - set(services.ORDER))
+    if unknown:
+        raise RuntimeError(f"unknown service {', '.join(unknown)}: choose from {', '.join(services.ORDER)}")
+    services.restart(_env(), print, args.service or None)
+
+
 def cmd_status(_: argparse.Namespace) -> None:
     """Each service's state and health, as JSON; exit 1 when any is not healthy."""
     state = services.status(_env())
@@ -131,6 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     for name, run in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
                       ("workflows", cmd_workflows)):
         sub.add_parser(name, help=run.__doc__).set_defaults(run=run)
+    restart = sub.add_parser("restart", help=cmd_restart.__doc__)
+    restart.add_argument("service", nargs="*", help=f"any of {', '.join(services.ORDER)} (default: all)")
+    restart.set_defaults(run=cmd_restart)
     logs = sub.add_parser("logs", help=cmd_logs.__doc__)
     logs.add_argument("service", nargs="?", choices=[*services.ORDER, "supervisord"])
     logs.add_argument("-n", "--lines", type=int, default=50, help="lines to show (default 50)")

@@ -145,6 +145,17 @@ def down(env: dict[str, str], say: Callable[[str], None]) -> None:
     stop_unsupervised(env)
 
 
+def restart(env: dict[str, str], say: Callable[[str], None], names: list[str] | None = None) -> None:
+    """Stop the named services (default: all, the bridge first), then ``up``: after an upgrade,
+    new code runs only once its service restarts."""
+    if supervisor.is_running():
+        for name in reversed(ORDER):
+            if names is None or name in names:
+                supervisor.stop(name)
+                say(f"{name}: stopped")
+    up(env, say)
+
+
 def status(env: dict[str, str]) -> dict[str, Any]:
     """Each service's state: healthy (postgres: running), starting, unhealthy, stopped or external;
     under ``supervisord``, what supervisord says of each program (state, pid, uptime, log)."""
