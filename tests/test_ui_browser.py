@@ -123,8 +123,15 @@ def test_search_shows_score_parts_and_a_memory_archives_and_restores(writer_page
     expect(first.locator("a.title")).to_have_text("Deploy with container images")
     for part in ("score", "vector rank", "keyword rank", "confidence"):
         expect(first.locator("dl.parts")).to_contain_text(part)
+    if first.locator("details.explain").count():  # when the worker explains its ranking
+        first.locator("details.explain summary").click()
     _shot(page, "search")
-    first.locator("a.title").click()
+    page.goto(f"{bridge_url}/ui/search?project={seeded['project']}&q=&tags=deploy")
+    expect(page.locator("li.result a.title")).to_have_text(["Deploy with container images"])
+    page.goto(f"{bridge_url}/ui/search?project={seeded['project']}&q=&archived=only")
+    expect(page.locator("li.result a.title")).to_have_text(["Old release train"])
+    page.goto(f"{bridge_url}/ui/search?project={seeded['project']}&q=deploy")
+    page.locator("li.result a.title", has_text="Deploy with container images").click()
     expect(page.locator("#memory-title")).to_have_text("Deploy with container images")
     expect(page.locator("#content strong")).to_have_text("every service")
     expect(page.locator("section.decay svg.chart")).to_be_visible()

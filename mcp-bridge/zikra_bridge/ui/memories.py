@@ -73,8 +73,18 @@ async def search(ui: Ui, request: Request, session: Session) -> Response:
 def _explain_rows(explain: Any) -> list[tuple[str, str]]:
     """The explain details of a result as (name, value) rows, whatever their shape."""
     if not isinstance(explain, dict):
-        return [("explain", json.dumps(explain))]
-    return [(str(k), v if isinstance(v, str) else json.dumps(v)) for k, v in explain.items()]
+        return [("explain", _shown(explain))]
+    return [(str(name), _shown(value)) for name, value in explain.items()]
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(_shown(item) for item in value) or "–"
+    if isinstance(value, dict):
+        return ", ".join(f"{name} = {_shown(item)}" for name, item in value.items())
+    return "–" if value is None else str(value)
 
 
 def _decay_view(memory: dict[str, Any]) -> dict[str, Any]:
