@@ -1,10 +1,17 @@
 """Hybrid search: HNSW cosine candidates and full-text candidates fused by reciprocal rank,
-weighted by confidence, then packed into the token budget."""
+weighted by confidence, then packed into the token budget.
+
+``rank`` is the one ranking path: the ``/search`` endpoint calls it, and so does the
+quality bench (bench/search_eval.py), which switches one signal off through ``Fusion`` to
+measure vector-only and keyword-only ranking with the same statement.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
+import psycopg
 from flask import Blueprint
 
 from . import budget
@@ -14,6 +21,7 @@ from .embeddings import embed_one
 from .errors import BadRequest
 from .memories import REINFORCE
 from .runtime import runtime
+from .search_explain import explain
 from .serialize import jsonable
 
 bp = Blueprint("search", __name__)
@@ -21,47 +29,170 @@ bp = Blueprint("search", __name__)
 MAX_LIMIT = 50
 MAX_QUERY_CHARS = 4000
 
+
+@dataclass(frozen=True)
+class Fusion:
+    """The constants of the ranking formula (docs/search.md, docs/search-quality.md).
+
+    score = (vector_weight / (rrf_k + vector_rank)
+             + keyword_weight * keyword_coverage ** coverage_power / (rrf_k + keyword_rank))
+            * (1 - confidence_weight + confidence_weight * confidence)
+    """
+
+    rrf_k: int = 10
+    vector_candidates: int = 60
+    keyword_candidates: int = 60
+    vector_weight: float = 1.0
+    keyword_weight: float = 1.5
+    confidence_weight: float = 0.5
+    # ts_rank_cd weights of the tsvector classes D, C (content), B (tags), A (title).
+    rank_weights: tuple[float, float, float, float] = (0.1, 0.2, 0.4, 1.0)
+    # Keyword candidates match any word of the query (True) or every word (False, the
+    # websearch_to_tsquery AND query alone).
+    keyword_any: bool = True
+    # The keyword contribution is scaled by coverage ** coverage_power, coverage being the
+    # share of the query's words the memory holds (1 for a memory matching them all).
+    coverage_power: float = 3.0
+    # Signals on: the bench switches one off to measure the other through this same path.
+    use_vector: bool = True
+    use_keyword: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> "Fusion":
+        """The configured fusion: ZIKRA_RRF_K, ZIKRA_SEARCH_CANDIDATES, ZIKRA_CONFIDENCE_WEIGHT."""
+        return cls(rrf_k=settings["RRF_K"], vector_candidates=settings["SEARCH_CANDIDATES"],
+                   keyword_candidates=settings["SEARCH_CANDIDATES"],
+                   confidence_weight=settings["CONFIDENCE_WEIGHT"])
+
+    def constants(self) -> dict[str, Any]:
+        """The constants as JSON, for explain."""
+        values = asdict(self)
+        values["rank_weights"] = list(self.rank_weights)
+        del values["use_vector"], values["use_keyword"]
+        return values
+
+
 # One statement. Each signal ranks its own candidates; a memory found by only one signal
 # gets nothing from the other. Confidence scales the fused score so that, at equal
 # relevance, the fresher memory ranks first.
+#
+# The keyword query is one phrase per whitespace-separated word of the query, OR-ed: an
+# identifier such as ERR_CONN_RESET or src/app/db.py stays one phrase (its parts adjacent,
+# in order), while a question naming two facts still matches a memory holding only one.
+# Memories matching every word rank first (the AND query), then by ts_rank_cd of the OR.
 HYBRID_SEARCH = """
-WITH semantic AS (
+WITH words AS (
+    SELECT string_agg('(' || q::text || ')', ' | ')::tsquery AS any_word,
+           array_agg(q) AS each_word,
+           websearch_to_tsquery('english', %(query)s) AS all_words
+    FROM unnest(%(words)s::text[]) AS w, phraseto_tsquery('english', w) AS q
+    WHERE numnode(q) > 0
+),
+semantic AS (
     SELECT id, project, embedding <=> %(embedding)s AS distance
     FROM memories
     WHERE project = ANY(%(projects)s)
       AND (%(types)s::text[] IS NULL OR memory_type = ANY(%(types)s))
       AND (%(include_archived)s OR archived_at IS NULL)
     ORDER BY embedding <=> %(embedding)s
-    LIMIT %(candidates)s
+    LIMIT CASE WHEN %(use_vector)s THEN %(vector_candidates)s ELSE 0 END
 ),
 semantic_ranked AS (
     SELECT id, project, 1 - distance AS similarity, ROW_NUMBER() OVER (ORDER BY distance) AS rank
     FROM semantic
 ),
 keyword AS (
-    SELECT id, project, ROW_NUMBER() OVER (ORDER BY ts_rank_cd(search_tsv, query) DESC) AS rank
-    FROM memories, websearch_to_tsquery('english', %(query)s) AS query
-    WHERE search_tsv @@ query
+    SELECT id, project,
+           (search_tsv @@ all_words) AS all_matched,
+           ts_rank_cd(%(rank_weights)s::float4[], search_tsv,
+                      CASE WHEN %(keyword_any)s THEN any_word ELSE all_words END) AS keyword_score
+    FROM memories, words
+    WHERE %(use_keyword)s
+      AND search_tsv @@ CASE WHEN %(keyword_any)s THEN any_word ELSE all_words END
       AND project = ANY(%(projects)s)
       AND (%(types)s::text[] IS NULL OR memory_type = ANY(%(types)s))
       AND (%(include_archived)s OR archived_at IS NULL)
-    ORDER BY ts_rank_cd(search_tsv, query) DESC
-    LIMIT %(candidates)s
+    ORDER BY all_matched DESC, keyword_score DESC
+    LIMIT %(keyword_candidates)s
+),
+keyword_ranked AS (
+    SELECT id, project, keyword_score,
+           ROW_NUMBER() OVER (ORDER BY all_matched DESC, keyword_score DESC) AS rank
+    FROM keyword
+),
+joined AS (
+    SELECT m.id, m.project, m.title, m.content_md, m.memory_type, m.tags, m.source, m.created_by,
+           m.created_at, m.updated_at, m.last_accessed_at, m.access_count, m.confidence, m.archived_at,
+           s.rank AS vector_rank, s.similarity AS vector_similarity,
+           k.rank AS keyword_rank, k.keyword_score,
+           -- Share of the query's words this memory holds: a memory matching one common
+           -- word of a long question is weak keyword evidence. Only for the candidates.
+           CASE WHEN k.rank IS NOT NULL THEN
+               (SELECT count(*) FROM words, unnest(words.each_word) AS one_word
+                WHERE m.search_tsv @@ one_word)::float8
+               / GREATEST((SELECT cardinality(each_word) FROM words), 1)
+           END AS keyword_coverage
+    FROM semantic_ranked s
+    FULL OUTER JOIN keyword_ranked k ON k.id = s.id
+    -- Joining on the partition key too lets each lookup touch one partition, not all 16.
+    JOIN memories m ON m.id = COALESCE(s.id, k.id) AND m.project = COALESCE(s.project, k.project)
+),
+fused AS (
+    SELECT j.*,
+           COALESCE(%(vector_weight)s / (%(rrf_k)s + vector_rank), 0)
+             + COALESCE(%(keyword_weight)s * power(keyword_coverage, %(coverage_power)s)
+                        / (%(rrf_k)s + keyword_rank), 0) AS fused_score
+    FROM joined j
 )
-SELECT m.id, m.project, m.title, m.content_md, m.memory_type, m.tags, m.source, m.created_by,
-       m.created_at, m.updated_at, m.last_accessed_at, m.access_count, m.confidence, m.archived_at,
-       s.rank AS vector_rank,
-       s.similarity AS vector_similarity,
-       k.rank AS keyword_rank,
-       (COALESCE(1.0 / (%(rrf_k)s + s.rank), 0) + COALESCE(1.0 / (%(rrf_k)s + k.rank), 0))
-         * (1 - %(confidence_weight)s + %(confidence_weight)s * m.confidence) AS score
-FROM semantic_ranked s
-FULL OUTER JOIN keyword k ON k.id = s.id
--- Joining on the partition key too lets each lookup touch one partition, not all 16.
-JOIN memories m ON m.id = COALESCE(s.id, k.id) AND m.project = COALESCE(s.project, k.project)
-ORDER BY score DESC, m.updated_at DESC
+SELECT *, fused_score * (1 - %(confidence_weight)s + %(confidence_weight)s * confidence) AS score
+FROM fused
+ORDER BY score DESC, updated_at DESC
 LIMIT %(limit)s
 """
+
+# The query's lexemes found in each returned memory: only for explain, only for the rows
+# returned, so a normal search does not pay for it.
+MATCHED_TERMS = """
+SELECT m.id, ARRAY(
+    SELECT lexeme FROM unnest(tsvector_to_array(m.search_tsv)) AS lexeme
+    INTERSECT
+    SELECT lexeme FROM unnest(tsvector_to_array(to_tsvector('english', %(query)s))) AS lexeme
+    ORDER BY 1) AS matched_terms
+FROM memories m
+WHERE m.id = ANY(%(ids)s) AND m.project = ANY(%(projects)s)
+"""
+
+
+def query_words(query: str) -> list[str]:
+    """The query split on whitespace: each word becomes one phrase of the keyword query."""
+    return query.split()
+
+
+def rank(conn: psycopg.Connection[Any], request: dict[str, Any], fusion: Fusion) -> list[dict[str, Any]]:
+    """Run the hybrid statement: the top ``request["limit"]`` rows, best first.
+
+    ``request`` holds ``query``, ``embedding``, ``projects``, ``types``, ``include_archived``
+    and ``limit``. Nothing is reinforced here: the endpoint does that for what it returns.
+    """
+    limit = request["limit"]
+    params = {**request, "words": query_words(request["query"]),
+              "rrf_k": fusion.rrf_k, "vector_weight": fusion.vector_weight,
+              "keyword_weight": fusion.keyword_weight, "confidence_weight": fusion.confidence_weight,
+              "vector_candidates": max(fusion.vector_candidates, limit),
+              "keyword_candidates": max(fusion.keyword_candidates, limit),
+              "rank_weights": list(fusion.rank_weights),
+              "use_vector": fusion.use_vector, "use_keyword": fusion.use_keyword,
+              "keyword_any": fusion.keyword_any, "coverage_power": fusion.coverage_power}
+    tune_hnsw(conn, params["vector_candidates"])
+    return conn.execute(HYBRID_SEARCH, params).fetchall()
+
+
+def matched_terms(conn: psycopg.Connection[Any], query: str, ids: list[Any],
+                  projects: list[str]) -> dict[Any, list[str]]:
+    """The query lexemes present in each memory's search_tsv."""
+    rows = conn.execute(MATCHED_TERMS, {"query": query, "ids": ids, "projects": projects}).fetchall()
+    return {row["id"]: row["matched_terms"] for row in rows}
+
 
 def _params(body: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
     query = v.text(body, "query", required=True, max_chars=MAX_QUERY_CHARS)
@@ -78,20 +209,24 @@ def _params(body: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
         "limit": limit,
         "max_tokens": v.integer(body, "max_tokens", default=settings["DEFAULT_MAX_TOKENS"],
                                 minimum=1, maximum=1_000_000),
-        "candidates": max(settings["SEARCH_CANDIDATES"], limit),
-        "rrf_k": settings["RRF_K"],
-        "confidence_weight": settings["CONFIDENCE_WEIGHT"],
+        "explain": v.boolean(body, "explain"),
     }
 
 
-def _result(row: dict[str, Any]) -> dict[str, Any]:
+def _result(row: dict[str, Any], fusion: Fusion, terms: dict[Any, list[str]] | None) -> dict[str, Any]:
+    details = explain(row, fusion.constants(), terms.get(row["id"], [])) if terms is not None else None
+    for key in ("keyword_score", "keyword_coverage", "fused_score"):
+        row.pop(key)
     parts = {
         "vector_rank": row.pop("vector_rank"),
         "vector_similarity": _rounded(row.pop("vector_similarity")),
         "keyword_rank": row.pop("keyword_rank"),
         "confidence": _rounded(row["confidence"]),
     }
-    return {**jsonable(row), "score": _rounded(row.pop("score"), 6), "parts": parts}
+    result = {**jsonable(row), "score": _rounded(row.pop("score"), 6), "parts": parts}
+    if details is not None:
+        result["explain"] = details
+    return result
 
 
 def _rounded(value: Any, digits: int = 4) -> float | None:
@@ -103,12 +238,15 @@ def search() -> dict[str, Any]:
     """Rank memories of the given projects for a query; return them within the token budget."""
     rt = runtime()
     params = _params(v.json_object(), rt.settings)
+    fusion = Fusion.from_settings(rt.settings)
     params["embedding"] = embed_one(rt.embedder, params["query"])
     with transaction(rt.pool) as conn:
         relax_commit(conn)
-        tune_hnsw(conn, params["candidates"])
-        rows = conn.execute(HYBRID_SEARCH, params).fetchall()
-        results, used, truncated = budget.pack([_result(row) for row in rows], params["max_tokens"])
+        rows = rank(conn, params, fusion)
+        terms = (matched_terms(conn, params["query"], [r["id"] for r in rows], params["projects"])
+                 if params["explain"] and rows else ({} if params["explain"] else None))
+        results, used, truncated = budget.pack([_result(row, fusion, terms) for row in rows],
+                                               params["max_tokens"])
         if results:
             conn.execute(REINFORCE, {"ids": [r["id"] for r in results], "projects": params["projects"]})
     return {"results": results, "count": len(results), "tokens_used": used,
