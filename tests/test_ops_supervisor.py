@@ -84,3 +84,30 @@ def test_services_see_our_settings_and_the_system_basics_not_the_whole_shell(hom
     kept = services.service_env(env)
     assert kept == {"ZIKRA_WORKER_PORT": "1", "N8N_LOG_LEVEL": "debug", "PATH": "/bin",
                     "OPENAI_API_KEY": "k", "ZIKRA_HOME": str(home)}
+
+
+def test_queue_mode_adds_redis_and_n8n_workers_with_ports_of_their_own(home: Path):
+    env = {"ZIKRA_DATABASE_URL": "postgresql://postgres@127.0.0.1:54329/zikra", "ZIKRA_N8N_WORKERS": "2",
+           "ZIKRA_N8N_PORT": "5678", "ZIKRA_REDIS_PORT": "6390", "PATH": "/usr/bin:/bin"}
+    found = services.programs(env)
+    assert list(found) == ["postgres", "redis", "worker", "n8n", "n8n-worker-1", "n8n-worker-2", "bridge"]
+    assert found["redis"].argv[1:5] == ["--bind", "127.0.0.1", "--port", "6390"]
+    main = found["n8n"].env
+    assert main is not None and main["EXECUTIONS_MODE"] == "queue" and main["QUEUE_BULL_REDIS_PORT"] == "6390"
+    workers = [found[f"n8n-worker-{n}"] for n in (1, 2)]
+    for program in workers:
+        assert program.argv[1] == "worker" and program.env is not None
+        assert program.env["EXECUTIONS_MODE"] == "queue"
+        assert program.env["N8N_WORKER_SERVER_ADDRESS"] == "127.0.0.1"
+    ports = {p.env["QUEUE_HEALTH_CHECK_PORT"] for p in workers} | {p.env["N8N_RUNNERS_BROKER_PORT"] for p in workers}
+    assert len(ports) == 4 and "5678" not in ports
+    conf = parse(supervisor.render(list(found.values())))
+    priorities = [int(conf.get(f"program:{name}", "priority")) for name in found]
+    assert priorities == sorted(priorities)
+
+
+def test_without_workers_n8n_runs_its_executions_itself(home: Path):
+    env = {"ZIKRA_DATABASE_URL": "postgresql://postgres@127.0.0.1:54329/zikra", "ZIKRA_N8N_WORKERS": "0"}
+    found = services.programs(env)
+    assert "redis" not in found and not any(name.startswith("n8n-worker") for name in found)
+    assert found["n8n"].env is not None and "EXECUTIONS_MODE" not in found["n8n"].env

@@ -56,23 +56,26 @@ def cmd_down(_: argparse.Namespace) -> None:
 
 def cmd_restart(args: argparse.Namespace) -> None:
     """Restart services (default: all), each healthy before the next: run after an upgrade."""
-    unknown = sorted(set(args.service) - set(services.ORDER))
+    env = _env()
+    known = list(services.programs(env))
+    unknown = sorted(set(args.service) - set(known))
     if unknown:
-        raise RuntimeError(f"unknown service {', '.join(unknown)}: choose from {', '.join(services.ORDER)}")
-    services.restart(_env(), print, args.service or None)
+        raise RuntimeError(f"unknown service {', '.join(unknown)}: choose from {', '.join(known)}")
+    services.restart(env, print, args.service or None)
 
 
 def cmd_status(_: argparse.Namespace) -> None:
     """Each service's state and health, as JSON; exit 1 when any is not healthy."""
     state = services.status(_env())
     print(json.dumps(state))
-    if any(state[name] not in ("healthy", "running", "external") for name in services.ORDER):
+    if any(value not in ("healthy", "running", "external") for name, value in state.items()
+           if name != "supervisord"):
         raise SystemExit(1)
 
 
 def cmd_logs(args: argparse.Namespace) -> None:
     """Show the end of a service's log (default: every service's), or follow it with -f."""
-    names = [args.service] if args.service else [*services.ORDER, "supervisord"]
+    names = [args.service] if args.service else [*services.programs(_env()), "supervisord"]
     files = [str(log_dir() / f"{name}.log") for name in names if (log_dir() / f"{name}.log").exists()]
     if not files:
         raise RuntimeError(f"no log yet in {log_dir()} for {', '.join(names)}")
@@ -140,10 +143,11 @@ def _parser() -> argparse.ArgumentParser:
                       ("workflows", cmd_workflows)):
         sub.add_parser(name, help=run.__doc__).set_defaults(run=run)
     restart = sub.add_parser("restart", help=cmd_restart.__doc__)
-    restart.add_argument("service", nargs="*", help=f"any of {', '.join(services.ORDER)} (default: all)")
+    restart.add_argument("service", nargs="*", help=f"any of {', '.join(services.ORDER)} … (default: all)")
     restart.set_defaults(run=cmd_restart)
     logs = sub.add_parser("logs", help=cmd_logs.__doc__)
-    logs.add_argument("service", nargs="?", choices=[*services.ORDER, "supervisord"])
+    logs.add_argument("service", nargs="?",
+                      help="postgres, worker, n8n, bridge, supervisord (queue mode: redis, n8n-worker-1 …)")
     logs.add_argument("-n", "--lines", type=int, default=50, help="lines to show (default 50)")
     logs.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     logs.set_defaults(run=cmd_logs)

@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 
 from . import envfile, postgres
-from .pidfile import live_pid
+from .pidfile import answers_ok, live_pid
 from .supervisor import Program
 from .paths import REPO_ROOT, log_dir, run_dir, zikra_home
 
@@ -203,6 +203,21 @@ def active_ids(env: dict[str, str]) -> set[str]:
     return {line.strip() for line in listed.splitlines() if line.strip().isalnum()}
 
 
+def _no_tables_yet(env: dict[str, str]) -> bool:
+    """Whether n8n has not created its tables in its database yet (then nothing is published,
+    and asking its CLI, ~5 s a call, can be skipped). Any doubt answers False."""
+    import psycopg
+
+    try:
+        with psycopg.connect(host=env["DB_POSTGRESDB_HOST"], port=env["DB_POSTGRESDB_PORT"],
+                             dbname=env["DB_POSTGRESDB_DATABASE"], user=env["DB_POSTGRESDB_USER"],
+                             password=env.get("DB_POSTGRESDB_PASSWORD") or None, connect_timeout=5) as conn:
+            table = f"{env.get('DB_POSTGRESDB_SCHEMA') or 'public'}.workflow_entity"
+            return conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None
+    except (KeyError, psycopg.Error):
+        return False
+
+
 def import_and_publish(workflow_dir: Path, env: dict[str, str]) -> list[str]:
     """Import every workflow of a folder, publish each, and check they are all active.
 
@@ -213,7 +228,8 @@ def import_and_publish(workflow_dir: Path, env: dict[str, str]) -> list[str]:
     """
     ids = workflow_ids(workflow_dir)
     logs = log_dir()
-    for workflow_id in sorted(set(ids) & active_ids(env)):
+    published = set() if _no_tables_yet(env) else active_ids(env)
+    for workflow_id in sorted(set(ids) & published):
         run_cli(["unpublish:workflow", f"--id={workflow_id}"], env, logs / f"n8n-unpublish-{workflow_id}.log")
     run_cli(["import:workflow", "--separate", f"--input={workflow_dir.resolve()}"], env,
             logs / "n8n-import.log")
@@ -354,11 +370,57 @@ def _settings() -> tuple[dict[str, str], str, str]:
 
 
 def program(env: dict[str, str], install: Install | None = None) -> Program:
-    """n8n (``n8n start``) as a supervised program, with the environment :func:`build_env` makes."""
+    """n8n (``n8n start``) as a supervised program, with the environment :func:`build_env` makes
+    (plus queue mode's, see :func:`queue_env`)."""
     install = install or Install.from_home()
     url, key = settings(env)
     return Program("n8n", [str(install.n8n_bin), "start"], priority=30,
-                   env=build_env(url, key, env, install), stopwaitsecs=40, startsecs=3)
+                   env={**build_env(url, key, env, install), **queue_env(env)}, stopwaitsecs=40, startsecs=3)
+
+
+def queue_workers(env: dict[str, str]) -> int:
+    """How many ``n8n worker`` processes run executions: ZIKRA_N8N_WORKERS, default 0 (no queue mode)."""
+    return max(0, int(env.get("ZIKRA_N8N_WORKERS") or 0))
+
+
+def queue_env(env: dict[str, str]) -> dict[str, str]:
+    """Queue mode's settings (n8n's main process queues each execution in Redis, workers run
+    them), or {} when ZIKRA_N8N_WORKERS is 0."""
+    from . import redis
+
+    if not queue_workers(env):
+        return {}
+    return {"EXECUTIONS_MODE": "queue", "QUEUE_BULL_REDIS_HOST": "127.0.0.1",
+            "QUEUE_BULL_REDIS_PORT": str(redis.port(env))}
+
+
+def worker_health_port(env: dict[str, str], number: int) -> int:
+    """The /healthz port of ``n8n-worker-<number>``: ZIKRA_N8N_PORT + 100 + number."""
+    return port(env) + 100 + number
+
+
+def worker_programs(env: dict[str, str], install: Install | None = None) -> list[Program]:
+    """``n8n worker`` programs (``n8n-worker-1`` …), one per ZIKRA_N8N_WORKERS, each running up
+    to ZIKRA_N8N_WORKER_CONCURRENCY executions at once (default 10)."""
+    install = install or Install.from_home()
+    main = program(env, install)
+    assert main.env is not None
+    concurrency = int(env.get("ZIKRA_N8N_WORKER_CONCURRENCY") or 10)
+    found = []
+    for number in range(1, queue_workers(env) + 1):
+        # Each worker has a health port and a task-runner broker port of its own.
+        own = {"QUEUE_HEALTH_CHECK_ACTIVE": "true", "N8N_WORKER_SERVER_ADDRESS": "127.0.0.1",
+               "QUEUE_HEALTH_CHECK_PORT": str(worker_health_port(env, number)),
+               "N8N_RUNNERS_BROKER_PORT": str(port(env) + 200 + number)}
+        found.append(Program(f"n8n-worker-{number}",
+                             [str(install.n8n_bin), "worker", f"--concurrency={concurrency}"],
+                             priority=35, env={**main.env, **own}, stopwaitsecs=40, startsecs=3))
+    return found
+
+
+def worker_healthy(env: dict[str, str], number: int) -> bool:
+    """Whether ``n8n-worker-<number>`` answers /healthz with 200."""
+    return answers_ok(f"http://127.0.0.1:{worker_health_port(env, number)}/healthz", 2)
 
 
 def running_pid() -> int | None:

@@ -1,5 +1,6 @@
-"""The native services under supervisord, in start order: PostgreSQL (when embedded), the worker,
-n8n (its workflows imported first when they changed) and the MCP bridge.
+"""The native services under supervisord, in start order: PostgreSQL (when embedded), Redis and
+``n8n worker`` processes (queue mode, when ZIKRA_N8N_WORKERS > 0), the worker, n8n (its
+workflows imported first when they changed) and the MCP bridge.
 
 ``up`` waits for each one's health before starting the next; ``down`` stops them in reverse
 order, then supervisord; ``status`` reports each one's state and health.
@@ -11,13 +12,15 @@ import hashlib
 from pathlib import Path
 from typing import Any, Callable
 
-from . import bridge, n8n, postgres, supervisor, worker
+from . import bridge, n8n, postgres, redis, supervisor, worker
 from .paths import REPO_ROOT, run_dir, zikra_home
 from .supervisor import Program
 
 WORKFLOWS = REPO_ROOT / "n8n-workflows"
+# The four services every installation reports (zikra status), in start order.
 ORDER = ("postgres", "worker", "n8n", "bridge")
-START_TIMEOUT_S = {"postgres": 60, "worker": 90, "n8n": 150, "bridge": 30}
+START_TIMEOUT_S = {"postgres": 60, "redis": 30, "worker": 90, "n8n": 150, "bridge": 30}
+N8N_WORKER_TIMEOUT_S = 120
 
 # What a service may see of the operator's environment: our settings and the system basics,
 # not the rest of the shell that ran `zikra up` (a changed shell would restart services).
@@ -47,17 +50,22 @@ def programs(env: dict[str, str]) -> dict[str, Program]:
     """Every supervised program of this installation, by name, in start order."""
     senv = service_env(env)
     found = [postgres.program(cluster(env))] if uses_embedded_db(env) else []
-    found += [worker.program(senv), n8n.program(senv), bridge.program(senv)]
+    found += [redis.program(senv)] if n8n.queue_workers(env) else []
+    found += [worker.program(senv), n8n.program(senv), *n8n.worker_programs(senv), bridge.program(senv)]
     return {p.name: p for p in found}
 
 
 def health_checks(env: dict[str, str]) -> dict[str, Callable[[], bool]]:
     """One check per service: True when it answers as it should."""
     paths = n8n.webhook_paths(WORKFLOWS)
-    return {"postgres": lambda: postgres.accepting(cluster(env)),
-            "worker": lambda: worker.healthy(env),
-            "n8n": lambda: n8n.ready(n8n.port(env), paths),
-            "bridge": lambda: bridge.healthy(env)}
+    checks = {"postgres": lambda: postgres.accepting(cluster(env)),
+              "redis": lambda: redis.healthy(env),
+              "worker": lambda: worker.healthy(env),
+              "n8n": lambda: n8n.ready(n8n.port(env), paths),
+              "bridge": lambda: bridge.healthy(env)}
+    for number in range(1, n8n.queue_workers(env) + 1):
+        checks[f"n8n-worker-{number}"] = lambda number=number: n8n.worker_healthy(env, number)
+    return checks
 
 
 def _workflows_digest() -> str:
@@ -125,12 +133,18 @@ def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) 
     if "postgres" in found:
         start_database(env, found)
         say(f"postgres: running on 127.0.0.1:{cluster(env).port}")
+    if "redis" in found:
+        supervisor.start(found["redis"], checks["redis"], START_TIMEOUT_S["redis"])
+        say(f"redis: running on 127.0.0.1:{redis.port(env)} (n8n queue mode)")
     supervisor.start(found["worker"], checks["worker"], START_TIMEOUT_S["worker"])
     say(f"worker: healthy on 127.0.0.1:{worker.port(env)}")
     if reimport or workflows_changed():
         import_workflows(env, say)
     supervisor.start(found["n8n"], checks["n8n"], START_TIMEOUT_S["n8n"])
     say(f"n8n: ready on 127.0.0.1:{n8n.port(env)}")
+    for name in (n for n in found if n.startswith("n8n-worker-")):
+        supervisor.start(found[name], checks[name], N8N_WORKER_TIMEOUT_S)
+        say(f"{name}: healthy")
     supervisor.start(found["bridge"], checks["bridge"], START_TIMEOUT_S["bridge"])
     say(f"bridge: healthy on {bridge.url(env)} (MCP at /mcp, API at /webhook/zikra)")
 
@@ -138,7 +152,7 @@ def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) 
 def down(env: dict[str, str], say: Callable[[str], None]) -> None:
     """Stop every service (the bridge first, PostgreSQL last), then supervisord."""
     if supervisor.is_running():
-        for name in reversed(ORDER):
+        for name in reversed(list(programs(env))):
             supervisor.stop(name)
             say(f"{name}: stopped")
         supervisor.shutdown()
@@ -149,7 +163,7 @@ def restart(env: dict[str, str], say: Callable[[str], None], names: list[str] | 
     """Stop the named services (default: all, the bridge first), then ``up``: after an upgrade,
     new code runs only once its service restarts."""
     if supervisor.is_running():
-        for name in reversed(ORDER):
+        for name in reversed(list(programs(env))):
             if names is None or name in names:
                 supervisor.stop(name)
                 say(f"{name}: stopped")
@@ -162,7 +176,7 @@ def status(env: dict[str, str]) -> dict[str, Any]:
     infos = supervisor.all_info()
     checks = health_checks(env)
     state: dict[str, Any] = {}
-    for name in ORDER:
+    for name in [*ORDER, *(n for n in programs(env) if n not in ORDER)]:
         entry = infos.get(name, {})
         if name == "postgres" and not uses_embedded_db(env):
             state[name] = "external" if _database_answers(env) else "unreachable"
