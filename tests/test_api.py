@@ -241,7 +241,7 @@ def test_the_edit_and_listing_aliases_run_their_command(api, project, alias, com
     assert (response.json()["command"], response.json()["alias"]) == (command, alias)
 
 
-def test_admins_manage_tokens_through_the_webhook_and_others_may_not(n8n_url, tokens, project):
+def test_admins_manage_tokens_through_the_webhook_and_others_may_not(n8n_url, tokens, project, db):
     from conftest import Api
 
     admin, writer = Api(n8n_url, tokens["admin"]), Api(n8n_url, tokens["writer"])
@@ -261,6 +261,8 @@ def test_admins_manage_tokens_through_the_webhook_and_others_may_not(n8n_url, to
     assert_error(admin.call("create_token", role="reader"), 400, field="owner")
     assert admin.call("revoke_token", id=new["id"]).status_code == 200
     assert_error(bot.call("search", query="anything"), 401, "unauthorized")
+    trail = db.execute("SELECT action, actor FROM audit_log WHERE token_id = %s ORDER BY id", (new["id"],)).fetchall()
+    assert [(r["action"], r["actor"]) for r in trail] == [("token-created", "admin-owner"), ("token-revoked", "admin-owner")]
 
 
 def test_search_explain_through_the_webhook_says_why_each_result_ranked(api, project):

@@ -177,9 +177,9 @@ function payloadFor(command, body, projects, owner, allowed) {
     case 'list_tokens':
       return {};
     case 'create_token':
-      return { owner: body.owner, role: body.role, projects: body.projects ?? null };
+      return { owner: body.owner, role: body.role, projects: body.projects ?? null, actor: owner };
     case 'revoke_token':
-      return { id: body.id };
+      return { id: body.id, actor: owner };
     default:
       return { projects };
   }

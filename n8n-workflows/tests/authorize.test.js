@@ -280,7 +280,9 @@ test('edits by id: project optional (every project the token may read), fields n
 
 test('token management: admin only, no project needed even for a project-limited admin, fields passed', () => {
   assert.deepEqual(run('list_tokens', 'admin', ['web', 'api']).payload, {});
-  assert.deepEqual(run('create_token', 'admin', null, { projects: ['web'] }).payload, { owner: 'bob', role: 'reader', projects: ['web'] });
+  // The acting admin is the audit trail's actor, whatever the body says.
+  assert.deepEqual(run('create_token', 'admin', null, { projects: ['web'], actor: 'mallory' }).payload,
+    { owner: 'bob', role: 'reader', projects: ['web'], actor: 'ann' });
   assert.deepEqual(run('create_token').ok, false);
-  assert.deepEqual(run('revoke_token', 'admin').payload, { id: VALID.revoke_token.id });
+  assert.deepEqual(run('revoke_token', 'admin').payload, { id: VALID.revoke_token.id, actor: 'ann' });
 });
