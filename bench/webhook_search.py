@@ -34,21 +34,23 @@ from zikra_ops import n8n, postgres  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 
 
-def start_n8n(cluster: postgres.Cluster, worker_url: str, home: Path) -> tuple[Any, str]:
-    """n8n on its own database with the Zikra workflows and the trivial bench webhook."""
-    postgres.ensure_database(cluster, "n8n")
+def start_n8n(cluster: postgres.Cluster, worker_url: str, home: Path, name: str = "n8n",
+              extra_env: dict[str, str] | None = None) -> tuple[Any, str]:
+    """n8n on a database of its own (``name``) with the Zikra workflows and the trivial bench
+    webhook; ``extra_env`` overrides n8n's settings (see bench/n8n_settings.py)."""
+    postgres.ensure_database(cluster, name)
     paths = n8n.Install.from_home(REPO / "var")
-    install = n8n.Install(paths.node_bin, paths.n8n_bin, home / "n8n-home")
+    install = n8n.Install(paths.node_bin, paths.n8n_bin, home / f"{name}-home")
     port = ws.free_port()
     base = {**os.environ, "ZIKRA_N8N_PORT": str(port), "N8N_RUNNERS_BROKER_PORT": str(ws.free_port()),
-            "ZIKRA_WORKER_URL": worker_url, "ZIKRA_WORKER_SECRET": ws.SECRET}
-    env = n8n.build_env(cluster.url("n8n"), "bench-encryption-key", base, install)
-    folder = home / "workflows"
+            "ZIKRA_WORKER_URL": worker_url, "ZIKRA_WORKER_SECRET": ws.SECRET, **(extra_env or {})}
+    env = n8n.build_env(cluster.url(name), "bench-encryption-key", base, install)
+    folder = home / f"{name}-workflows"
     folder.mkdir()
     for source in [*(REPO / "n8n-workflows").glob("*.json"), REPO / "bench" / "workflows" / "trivial-webhook.json"]:
         shutil.copy(source, folder / source.name)
     n8n.import_and_publish(folder, env)
-    proc = n8n.start(env, home / "n8n.log", install)
+    proc = n8n.start(env, home / f"{name}.log", install)
     n8n.wait_ready(port, 120, proc, n8n.webhook_paths(folder))
     return proc, f"http://127.0.0.1:{port}"
 

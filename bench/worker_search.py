@@ -109,8 +109,9 @@ def bulk_import(conn: psycopg.Connection[Any], memories: list[dict[str, Any]], v
 
 def start_worker(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
     """The real worker under gunicorn, as installed."""
+    # The rate limiter stays on (its cost is part of every request) but cannot refuse a bench.
     env = {**os.environ, "ZIKRA_DATABASE_URL": url, "ZIKRA_WORKER_SECRET": SECRET,
-           "ZIKRA_WORKER_PORT": str(port)}
+           "ZIKRA_WORKER_PORT": str(port), "ZIKRA_RATE_LIMIT_PER_MINUTE": "100000000"}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(REPO / "worker" / "gunicorn.conf.py"),
                              "--chdir", str(REPO / "worker"), "zikra_worker:create_app()"],
                             env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
