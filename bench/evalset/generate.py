@@ -29,6 +29,7 @@ import random
 import re
 import sys
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -42,12 +43,14 @@ BASE_TIME = datetime(2026, 6, 1, tzinfo=timezone.utc)
 
 # ------------------------------------------------------------------ word disjointness
 
-STOPWORDS = frozenset("""a about above after again all also am an and any are as at be because been before
-being below between both but by can could did do does doing down during each few for from further had has
-have having he her here hers him his how i if in into is it its itself just me more most my no nor not now of
-off on once only or other our ours out over own same she should so some such than that the their theirs them
-then there these they this those through to too under until up very was we were what when where which while
-who whom why will with would you your yours us let lets get got one""".split())
+# A subset of PostgreSQL's English stop words, so this check is never laxer than the
+# keyword side's own.
+STOPWORDS = frozenset("""a about above after again all am an and any are as at be because been before
+being below between both but by can did do does doing down during each few for from further had has
+have having he her hers him his how i if in into is it its itself me more most my no nor not now of
+off on once only or other our ours out over own same she should so some such than that the their theirs
+them then there these they this those through to too under until up very was we were what when where
+which while who whom why will with you your yours""".split())
 WORD_RE = re.compile(r"[a-z0-9]+")
 
 
@@ -56,9 +59,21 @@ def content_words(text: str) -> set[str]:
     return {w for w in WORD_RE.findall(text.lower()) if w not in STOPWORDS}
 
 
+SUFFIXES = ("ing", "ies", "ied", "es", "ed", "er", "ly", "s", "e")
+
+
+def _stem(word: str) -> str:
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
 def _related(a: str, b: str) -> bool:
-    # Crude stemming on purpose, stricter than PostgreSQL's: same word, a shared 5-letter
-    # prefix, or one word a prefix (>= 3 letters) of the other ("config"/"configure").
+    # Crude stemming on purpose, stricter than PostgreSQL's: same stem ("cache"/"caching"),
+    # a shared 5-letter prefix, or one stem a prefix (>= 3 letters) of the other
+    # ("config"/"configure").
+    a, b = _stem(a), _stem(b)
     if a == b or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5]):
         return True
     short, long_ = sorted((a, b), key=len)
@@ -281,7 +296,12 @@ class Builder:
     def query(self, kind: str, text: str, project: str, relevant: list[Memory],
               decoys: Iterable[Memory] = ()) -> None:
         """Add a labelled query."""
-        qid = f"q{len(self.queries) + 1:04d}"
+        # The id hangs on the query itself, not its position: adding or dropping a query
+        # leaves every other query's id, and so its tune/held-out half, as it was.
+        digest = zlib.crc32(f"{project}\n{kind}\n{text}".encode())
+        qid = f"{kind}-{digest:08x}"
+        while any(q["id"] == qid for q in self.queries):
+            qid += "b"
         self.queries.append({"id": qid, "kind": kind, "query": text, "projects": [project],
                              "relevant": [m.id for m in relevant], "decoys": [m.id for m in decoys]})
 
@@ -358,7 +378,9 @@ def _decisions(b: Builder, p: Project) -> dict[str, Memory]:
         text = f"{memory.title} {content} {' '.join(memory.tags)}"
         usable = [q for q in questions if not shares_words(q, text)]
         if usable:
-            b.query("paraphrase", rng.choice(usable), p.name, [memory])
+            # Picked without the generator's random stream, so tightening the word check
+            # changes which questions exist, never the corpus.
+            b.query("paraphrase", usable[zlib.crc32(memory.id.encode()) % len(usable)], p.name, [memory])
     # Other decisions of the project, as distractors that answer none of the questions.
     for noun, component in rng.sample(p.components, 24):
         template = rng.choice(DISTRACTOR_DECISIONS)

@@ -1,0 +1,92 @@
+"""search with explain: why each result ranked where it did, over the real worker and model."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import assert_error
+
+
+def _seed(worker, project):
+    worker.save(project, "Crash in invoice export", "The nightly export failed with ERR_PG_23505 duplicate key "
+                "in `billing/invoice.py::export_batch` when two runs overlapped.", memory_type="error")
+    worker.save(project, "Auth tokens", "Access tokens are JWTs signed with RS256 and rotated every 15 minutes.")
+    worker.save(project, "Database choice", "PostgreSQL 16 is the primary store; we use pgvector for embeddings.")
+    worker.save(project, "Invoice numbering", "Invoices are numbered per tenant and year, without gaps.")
+
+
+def _explained(worker, project, query, **fields):
+    return worker.search(project, query, explain=True, limit=10, **fields)["results"]
+
+
+def test_explain_parts_recompute_the_score(worker, project, db):
+    _seed(worker, project)
+    db.execute("UPDATE memories SET confidence = 0.4 WHERE project = %s AND title = 'Invoice numbering'", (project,))
+    results = _explained(worker, project, "invoice export crash ERR_PG_23505")
+    assert results and any(r["explain"]["keyword_rank"] for r in results)
+    assert any(r["explain"]["confidence"] == pytest.approx(0.4) for r in results)
+    for r in results:
+        e, c = r["explain"], r["explain"]["constants"]
+        assert set(c) >= {"rrf_k", "vector_weight", "keyword_weight", "confidence_weight", "coverage_power",
+                          "vector_candidates", "keyword_candidates", "rank_weights"}
+        vector = 0.0 if e["vector_rank"] is None else c["vector_weight"] / (c["rrf_k"] + e["vector_rank"])
+        keyword = (0.0 if e["keyword_rank"] is None else
+                   c["keyword_weight"] * e["keyword_coverage"] ** c["coverage_power"] / (c["rrf_k"] + e["keyword_rank"]))
+        factor = 1 - c["confidence_weight"] + c["confidence_weight"] * e["confidence"]
+        assert e["vector_contribution"] == pytest.approx(vector)
+        assert e["keyword_contribution"] == pytest.approx(keyword)
+        assert e["fused_score"] == pytest.approx(vector + keyword)
+        assert e["confidence_factor"] == pytest.approx(factor)
+        assert e["score"] == pytest.approx((vector + keyword) * factor)
+        assert r["score"] == pytest.approx(e["score"], abs=1e-6)
+        # explain agrees with the parts every result already carries
+        assert r["parts"]["vector_rank"] == e["vector_rank"]
+        assert r["parts"]["keyword_rank"] == e["keyword_rank"]
+        assert r["parts"]["vector_similarity"] == pytest.approx(e["vector_similarity"], abs=1e-4)
+        assert r["parts"]["confidence"] == pytest.approx(e["confidence"], abs=1e-4)
+        assert (e["keyword_rank"] is None) == (e["keyword_score"] is None)
+        assert (e["vector_rank"] is None) == (e["vector_similarity"] is None)
+        assert "score" in e["formula"] and "rrf_k" in e["formula"]
+    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+
+
+def test_matched_terms_are_the_query_lexemes_in_each_memory(worker, project):
+    _seed(worker, project)
+    results = {r["title"]: r["explain"] for r in _explained(worker, project, "invoice exports, pizza ERR_PG_23505")}
+    # English stems; "pizza" is in no memory; the error code's parts (err, pg, 23505) are.
+    assert results["Crash in invoice export"]["matched_terms"] == ["23505", "err", "export", "invoic", "pg"]
+    assert results["Crash in invoice export"]["keyword_rank"] == 1
+    assert results["Crash in invoice export"]["keyword_coverage"] == pytest.approx(3 / 4)
+    assert results["Invoice numbering"]["matched_terms"] == ["invoic"]
+    assert results["Invoice numbering"]["keyword_coverage"] == pytest.approx(1 / 4)
+    for title in ("Auth tokens", "Database choice"):
+        if title in results:
+            assert results[title]["matched_terms"] == [] and results[title]["keyword_rank"] is None
+
+
+def test_without_explain_results_are_unchanged(worker, project):
+    _seed(worker, project)
+    for body in ({}, {"explain": False}, {"explain": None}):
+        results = worker.search(project, "invoice export", **body)["results"]
+        assert results and all("explain" not in r for r in results)
+        assert set(results[0]["parts"]) == {"vector_rank", "vector_similarity", "keyword_rank", "confidence"}
+
+
+def test_explain_must_be_a_boolean(worker, project):
+    for value in ("yes", 1, 0, [], {}, "true"):
+        assert_error(worker.post("/search", {"query": "x", "projects": [project], "explain": value}),
+                     400, field="explain")
+
+
+@pytest.mark.parametrize("query", ["ERR_PG_23505", "billing/invoice.py", "getUserById()", "it's | & ! ( <->",
+                                   "'''", "\\", ":*", "the of and", "a-b-c d.e.f", "日本 ä"])
+def test_identifiers_and_punctuation_never_break_the_keyword_query(worker, project, query):
+    _seed(worker, project)
+    results = worker.search(project, query, explain=True)["results"]
+    assert all(isinstance(r["explain"]["matched_terms"], list) for r in results)
+
+
+def test_an_identifier_in_a_question_is_found_by_the_keyword_side(worker, project):
+    _seed(worker, project)
+    top = _explained(worker, project, "why did billing/invoice.py fail?")[0]
+    assert top["title"] == "Crash in invoice export"
+    assert top["explain"]["keyword_rank"] == 1 and "billing/invoice.py" in top["explain"]["matched_terms"]
