@@ -125,10 +125,44 @@ def json_object() -> dict[str, Any]:
 
     if not request.get_data(cache=True):
         return {}
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested deeper than the parser's recursion limit
+        body = None
     if not isinstance(body, dict):
         raise BadRequest("body", "The request body must be a JSON object.")
+    field = _field_with_lone_surrogate(body)
+    if field is not None:
+        raise BadRequest(field, f"{field} is not valid Unicode (it holds a lone surrogate escape).")
     return body
+
+
+def _field_with_lone_surrogate(body: dict[str, Any]) -> str | None:
+    """The top-level field of the first string holding a lone surrogate (a JSON escape such as
+    \\ud800 without its pair), which no UTF-8 consumer (PostgreSQL, the tokenizer) can take."""
+    for field, value in body.items():
+        pending = [field, value]
+        while pending:  # iterative: bodies may nest deeply
+            item = pending.pop()
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return field if _encodes(field) else "body"
+            elif isinstance(item, dict):
+                pending.extend(item.keys())
+                pending.extend(item.values())
+            elif isinstance(item, list):
+                pending.extend(item)
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def project(body: dict[str, Any], field: str = "project") -> str:
