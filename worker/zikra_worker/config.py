@@ -44,7 +44,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Cosine similarity from which a save reports another memory in similar_to."),
     Setting("SEARCH_CANDIDATES", 60, int,
             "Candidates taken from each signal (vector, keyword) before fusion."),
-    Setting("RRF_K", 10, int, "Reciprocal rank fusion constant (tuned in docs/search-quality.md)."),
+    Setting("RRF_K", 5, int, "Reciprocal rank fusion constant (tuned in docs/search-quality.md)."),
     Setting("CONFIDENCE_WEIGHT", 0.5, float,
             "Share of the score that confidence scales: score = rrf * (1 - w + w * confidence)."),
     Setting("MAX_BODY_BYTES", 1024 * 1024, int, "Largest request body; larger is a 413."),

@@ -39,11 +39,11 @@ class Fusion:
             * (1 - confidence_weight + confidence_weight * confidence)
     """
 
-    rrf_k: int = 10
+    rrf_k: int = 5
     vector_candidates: int = 60
     keyword_candidates: int = 60
     vector_weight: float = 1.0
-    keyword_weight: float = 1.5
+    keyword_weight: float = 2.0
     confidence_weight: float = 0.5
     # ts_rank_cd weights of the tsvector classes D, C (content), B (tags), A (title).
     rank_weights: tuple[float, float, float, float] = (0.1, 0.2, 0.4, 1.0)
