@@ -96,13 +96,14 @@ def main() -> None:
     parser.add_argument("--workers", default="0,1,2", help="ZIKRA_N8N_WORKERS settings to measure, in order")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--memories", type=int, default=2000)
+    parser.add_argument("--memories", type=int, default=1000)
     parser.add_argument("--keep", action="store_true", help="leave the installation running (prints its home)")
     args = parser.parse_args()
 
     inst = Installation()
     with open(inst.home / "zikra.env", "a") as out:
-        out.write(f"ZIKRA_REDIS_PORT={free_port()}\nZIKRA_WORKER_PROCESSES=2\n")
+        # One token makes every request: the per-token rate limit (600/min) would cap the numbers.
+        out.write(f"ZIKRA_REDIS_PORT={free_port()}\nZIKRA_WORKER_PROCESSES=2\nZIKRA_RATE_LIMIT_PER_MINUTE=0\n")
     print(f"installation: {inst.home}")
     try:
         settings = [int(w) for w in args.workers.split(",")]

@@ -29,7 +29,7 @@ FIELDS = ("id", "project", "title", "content_md", "memory_type", "tags", "source
           "confidence", "archived_at")
 REQUIRED = ("project", "title", "content_md", "memory_type")
 TIMESTAMPS = ("created_at", "updated_at", "last_accessed_at", "reinforced_at", "archived_at")
-BATCH = 64
+BATCH = 32  # texts embedded at once: padded to the longest, larger batches cost memory, not speed
 
 EXPORT = """
 SELECT id, project, title, content_md, memory_type, tags, source, created_by, created_at, updated_at,
