@@ -243,8 +243,9 @@ def search() -> dict[str, Any]:
     with transaction(rt.pool) as conn:
         relax_commit(conn)
         rows = rank(conn, params, fusion)
-        terms = (matched_terms(conn, params["query"], [r["id"] for r in rows], params["projects"])
-                 if params["explain"] and rows else ({} if params["explain"] else None))
+        terms = None
+        if params["explain"]:
+            terms = matched_terms(conn, params["query"], [r["id"] for r in rows], params["projects"]) if rows else {}
         results, used, truncated = budget.pack([_result(row, fusion, terms) for row in rows],
                                                params["max_tokens"])
         if results:
