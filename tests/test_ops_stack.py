@@ -283,6 +283,7 @@ def test_a_restore_of_a_file_that_is_not_a_backup_changes_nothing(install: Insta
     done = install.zikra("restore", str(file), check=False)
     assert done.returncode == 1 and "pg_restore failed" in done.stderr and "not-a-dump" in done.stderr
     assert snapshot(install) == before
+    assert "worker" not in done.stdout  # refused before the worker was stopped
     assert install.status()["worker"] == "healthy"
 
 

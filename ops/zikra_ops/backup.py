@@ -61,6 +61,20 @@ def backup(database_url: str, file: Path) -> int:
     return file.stat().st_size
 
 
+def check(file: Path) -> None:
+    """Make sure ``file`` is a pg_dump archive, before anything is stopped or changed.
+
+    Raises:
+        RuntimeError: it is missing or not an archive pg_restore can read.
+    """
+    if not file.is_file():
+        raise RuntimeError(f"{file} does not exist")
+    try:
+        _run("pg_restore", ["--list", str(file)])
+    except RuntimeError as exc:
+        raise RuntimeError(f"{file} is not a backup made by `zikra backup` ({exc})") from None
+
+
 def restore(database_url: str, file: Path) -> None:
     """Replace the database's content with a backup made by :func:`backup`, in one transaction.
 
@@ -72,12 +86,7 @@ def restore(database_url: str, file: Path) -> None:
     Raises:
         RuntimeError: the file is missing or not a backup, or the restore failed (nothing changed).
     """
-    if not file.is_file():
-        raise RuntimeError(f"{file} does not exist")
-    try:
-        _run("pg_restore", ["--list", str(file)])
-    except RuntimeError as exc:
-        raise RuntimeError(f"{file} is not a backup made by `zikra backup` ({exc})") from None
+    check(file)
     with tempfile.TemporaryDirectory(prefix="zikra-restore-", dir=zikra_home()) as scratch:
         script = Path(scratch) / "restore.sql"
         _run("pg_restore", ["--no-owner", "--no-privileges", f"--file={script}", str(file)])

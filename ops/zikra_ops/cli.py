@@ -100,6 +100,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
     """Replace the memory database's content with a backup (the worker is stopped meanwhile)."""
     env = _env()
     url = _database_url(env)
+    backup.check(Path(args.file))
     was_running = (supervisor.info("worker") or {}).get("statename") == "RUNNING"
     if was_running:
         supervisor.stop("worker")  # its pooled connections and cached plans belong to the old tables
