@@ -198,24 +198,36 @@ def workflow_ids(workflow_dir: Path) -> list[str]:
 
 
 def active_ids(env: dict[str, str]) -> set[str]:
-    """The ids of the workflows n8n's database has published."""
+    """The ids of the workflows n8n's database has published.
+
+    Read from n8n's database when its schema is the one the pinned n8n has (each n8n CLI call
+    boots n8n: ~5 s, more on a busy machine); asked of the CLI otherwise.
+    """
+    found = _active_ids_from_database(env)
+    if found is not None:
+        return found
     listed = run_cli(["list:workflow", "--active=true", "--onlyId"], env, log_dir() / "n8n-list.log")
     return {line.strip() for line in listed.splitlines() if line.strip().isalnum()}
 
 
-def _no_tables_yet(env: dict[str, str]) -> bool:
-    """Whether n8n has not created its tables in its database yet (then nothing is published,
-    and asking its CLI, ~5 s a call, can be skipped). Any doubt answers False."""
+def _active_ids_from_database(env: dict[str, str]) -> set[str] | None:
+    """What ``n8n list:workflow --active=true`` answers (n8n 2.x: a published workflow has an
+    ``activeVersionId``), from n8n's tables; {} before n8n created them; None when unsure."""
     import psycopg
+    from psycopg import sql
 
+    schema = env.get("DB_POSTGRESDB_SCHEMA") or "public"
     try:
         with psycopg.connect(host=env["DB_POSTGRESDB_HOST"], port=env["DB_POSTGRESDB_PORT"],
                              dbname=env["DB_POSTGRESDB_DATABASE"], user=env["DB_POSTGRESDB_USER"],
                              password=env.get("DB_POSTGRESDB_PASSWORD") or None, connect_timeout=5) as conn:
-            table = f"{env.get('DB_POSTGRESDB_SCHEMA') or 'public'}.workflow_entity"
-            return conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None
+            if conn.execute("SELECT to_regclass(%s)", (f"{schema}.workflow_entity",)).fetchone()[0] is None:
+                return set()
+            rows = conn.execute(sql.SQL('SELECT id FROM {}.workflow_entity WHERE "activeVersionId" IS NOT NULL')
+                                .format(sql.Identifier(schema))).fetchall()
+            return {row[0] for row in rows}
     except (KeyError, psycopg.Error):
-        return False
+        return None
 
 
 def import_and_publish(workflow_dir: Path, env: dict[str, str]) -> list[str]:
@@ -228,8 +240,7 @@ def import_and_publish(workflow_dir: Path, env: dict[str, str]) -> list[str]:
     """
     ids = workflow_ids(workflow_dir)
     logs = log_dir()
-    published = set() if _no_tables_yet(env) else active_ids(env)
-    for workflow_id in sorted(set(ids) & published):
+    for workflow_id in sorted(set(ids) & active_ids(env)):
         run_cli(["unpublish:workflow", f"--id={workflow_id}"], env, logs / f"n8n-unpublish-{workflow_id}.log")
     run_cli(["import:workflow", "--separate", f"--input={workflow_dir.resolve()}"], env,
             logs / "n8n-import.log")
