@@ -214,11 +214,13 @@ def start(program: Program, ready: Callable[[], bool], timeout: float) -> None:
                 raise RuntimeError(_failure(program, fault.faultString)) from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if ready():
-            return
         state = info(program.name) or {"statename": "UNKNOWN"}
         if state["statename"] in DEAD_STATES:
             raise RuntimeError(_failure(program, f"it is {state['statename']}"))
+        # Healthy is not enough: until supervisord calls it RUNNING (it lived startsecs),
+        # a crash would still count as a failed start, and status would say STARTING.
+        if state["statename"] == "RUNNING" and ready():
+            return
         time.sleep(0.2)
     raise RuntimeError(_failure(program, f"not healthy after {timeout:.0f}s"))
 
