@@ -31,11 +31,6 @@ TIMEOUT_S = 20
 SETTLE_S = 12
 AFTER_S = 30
 MAX_RUN_S = 600
-# n8n's own database connection: give up on a connection after 5 s instead of 20-30 s (so a
-# request fails while the database is away instead of hanging), and retry a lost database
-# every <= 2 s instead of backing off to 30 s (so n8n answers again soon after it returns).
-N8N_DB_RECOVERY = {"DB_POSTGRESDB_CONNECTION_TIMEOUT": "5000", "DB_CONNECTION_ACQUISITION_TIMEOUT_MS": "5000",
-                   "DB_RECOVERY_BACKOFF_MAX_MS": "2000"} if os.environ.get("FAULTS_N8N_TUNED", "1") == "1" else {}
 
 
 class N8nProcess:
@@ -47,7 +42,7 @@ class N8nProcess:
         self.install = n8n.Install(installed.node_bin, installed.n8n_bin, home / "n8n-faults-home")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        base = {**os.environ, **N8N_DB_RECOVERY, "ZIKRA_N8N_PORT": str(self.port), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
+        base = {**os.environ, "ZIKRA_N8N_PORT": str(self.port), "N8N_RUNNERS_BROKER_PORT": str(free_port()),
                 "ZIKRA_WORKER_URL": worker_url, "ZIKRA_WORKER_SECRET": SECRET,
                 "ZIKRA_MAX_BODY_BYTES": str(1024 * 1024)}
         self.env = n8n.build_env(pg.url("n8n_faults"), "test-encryption-key", base, self.install)
@@ -173,3 +168,11 @@ def test_clients_see_503s_not_hangs_the_stack_recovers_by_itself_and_no_acknowle
     # Fully recovered: the last 15 s of the run are all answered.
     tail = _phase_counts(run.results, run.duration_s - 15, run.duration_s)
     assert set(tail) <= {"200", "201"}, tail
+
+
+def test_n8n_is_configured_to_fail_fast_and_reconnect_soon_when_its_database_restarts(tmp_path):
+    install = n8n.Install(tmp_path / "node", tmp_path / "n8n", tmp_path / "home")
+    env = n8n.build_env("postgresql://postgres@127.0.0.1:5432/n8n", "k", {"PATH": "/usr/bin"}, install)
+    assert int(env["DB_CONNECTION_ACQUISITION_TIMEOUT_MS"]) <= TIMEOUT_S * 1000 / 2
+    assert int(env["DB_POSTGRESDB_CONNECTION_TIMEOUT"]) <= TIMEOUT_S * 1000 / 2
+    assert int(env["DB_RECOVERY_BACKOFF_MAX_MS"]) <= 5000

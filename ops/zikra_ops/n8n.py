@@ -78,6 +78,13 @@ TUNING_ENV = {
     # sessions get this (node-postgres reads PGOPTIONS): a crash may lose n8n's last
     # bookkeeping writes, never a memory (the worker commits those synchronously).
     "PGOPTIONS": "-c synchronous_commit=off",
+    # When PostgreSQL restarts, n8n (2.41) notices within ~6 s and reconnects by itself, but
+    # by default a request meanwhile waits up to 30 s for a connection (past a client's
+    # timeout) and reconnection backs off to 30 s between tries. Fail a waiting request after
+    # 5 s (the client gets a 503), and retry every <= 2 s (docs/reliability.md).
+    "DB_POSTGRESDB_CONNECTION_TIMEOUT": "5000",
+    "DB_CONNECTION_ACQUISITION_TIMEOUT_MS": "5000",
+    "DB_RECOVERY_BACKOFF_MAX_MS": "2000",
     # No Python Code nodes: don't try to start the Python task runner (it logs an error).
     "N8N_PYTHON_ENABLED": "false",
     "N8N_LOG_LEVEL": "warn",
