@@ -47,11 +47,13 @@ class Fusion:
     confidence_weight: float = 0.5
     # ts_rank_cd weights of the tsvector classes D, C (content), B (tags), A (title).
     rank_weights: tuple[float, float, float, float] = (0.1, 0.2, 0.4, 1.0)
-    # Keyword candidates match any word of the query (True) or every word (False, the
-    # websearch_to_tsquery AND query alone).
-    keyword_any: bool = True
-    # The keyword contribution is scaled by coverage ** coverage_power, coverage being the
-    # share of the query's words the memory holds (1 for a memory matching them all).
+    # Keyword candidates match every word of the query (False: websearch_to_tsquery), or
+    # any word (True: one phrase per word, OR-ed). Any-word matching helps keyword-only
+    # ranking of multi-fact questions but not the hybrid, and costs ~1.6 ms p50 and
+    # 2x p95 at 20k memories (docs/search-quality.md): off.
+    keyword_any: bool = False
+    # With keyword_any, the keyword contribution is scaled by coverage ** coverage_power,
+    # coverage being the share of the query's words the memory holds (1 when it holds all).
     coverage_power: float = 3.0
     # Signals on: the bench switches one off to measure the other through this same path.
     use_vector: bool = True
@@ -76,10 +78,10 @@ class Fusion:
 # gets nothing from the other. Confidence scales the fused score so that, at equal
 # relevance, the fresher memory ranks first.
 #
-# The keyword query is one phrase per whitespace-separated word of the query, OR-ed: an
-# identifier such as ERR_CONN_RESET or src/app/db.py stays one phrase (its parts adjacent,
-# in order), while a question naming two facts still matches a memory holding only one.
-# Memories matching every word rank first (the AND query), then by ts_rank_cd of the OR.
+# The keyword query: websearch_to_tsquery, every word required; an identifier such as
+# ERR_CONN_RESET stays a phrase (err <-> conn <-> reset), src/app/db.py one file lexeme.
+# With Fusion.keyword_any, one phrase per whitespace-separated word, OR-ed, so a question
+# naming two facts matches a memory holding one; those matching every word rank first.
 HYBRID_SEARCH = """
 WITH words AS (
     SELECT string_agg('(' || q::text || ')', ' | ')::tsquery AS any_word,
@@ -127,10 +129,11 @@ joined AS (
            k.rank AS keyword_rank, k.keyword_score,
            -- Share of the query's words this memory holds: a memory matching one common
            -- word of a long question is weak keyword evidence. Only for the candidates.
-           CASE WHEN k.rank IS NOT NULL THEN
-               (SELECT count(*) FROM words, unnest(words.each_word) AS one_word
-                WHERE m.search_tsv @@ one_word)::float8
-               / GREATEST((SELECT cardinality(each_word) FROM words), 1)
+           CASE WHEN k.rank IS NULL THEN NULL
+                WHEN NOT %(keyword_any)s THEN 1.0::float8  -- every word matched
+                ELSE (SELECT count(*) FROM words, unnest(words.each_word) AS one_word
+                      WHERE m.search_tsv @@ one_word)::float8
+                     / GREATEST((SELECT cardinality(each_word) FROM words), 1)
            END AS keyword_coverage
     FROM semantic_ranked s
     FULL OUTER JOIN keyword_ranked k ON k.id = s.id
