@@ -79,7 +79,7 @@ async def server_error(_: Request, exc: Exception) -> JSONResponse:
 def create_app(settings: dict[str, Any] | None = None) -> Starlette:
     """The bridge's ASGI app; ``settings`` default to :func:`config.load` (the environment)."""
     settings = settings or config.load()
-    upstream = Upstream(settings["N8N_URL"], settings["BRIDGE_TIMEOUT_S"])
+    upstream = Upstream(settings.get("N8N_WEBHOOK_URLS") or settings["N8N_URL"], settings["BRIDGE_TIMEOUT_S"])
     probe = Probe(settings["N8N_URL"], settings["WORKER_URL"])
     server = build_server(ToolState(upstream, caller_from_headers))
     security = transport_security(settings)

@@ -36,6 +36,9 @@ SETTINGS: tuple[Setting, ...] = (
             "How long a bearer token that n8n accepted opens /mcp and /sse without asking again."),
     Setting("BRIDGE_TIMEOUT_S", 30.0, float, "How long the bridge waits for n8n before a 503."),
     Setting("N8N_URL", "http://127.0.0.1:5678", str, "n8n's base URL (the bridge calls its webhook)."),
+    Setting("N8N_WEBHOOK_URLS", (), _names,
+            "Base URLs of n8n webhook processors (queue mode, comma-separated): webhook requests go to each "
+            "in turn, skipping one that refuses connections. Empty: all go to N8N_URL."),
     Setting("WORKER_URL", "http://127.0.0.1:7724", str, "The worker's base URL (for /health only)."),
     Setting("MAX_BODY_BYTES", 1024 * 1024, int, "Largest request body; larger is a 413."),
     Setting("LOG_LEVEL", "INFO", str, "Level of the bridge's JSON log lines on stderr."),
@@ -59,4 +62,5 @@ def load(environ: Mapping[str, str] | None = None, **overrides: Any) -> dict[str
     values.update(overrides)
     values["N8N_URL"] = values["N8N_URL"].rstrip("/")
     values["WORKER_URL"] = values["WORKER_URL"].rstrip("/")
+    values["N8N_WEBHOOK_URLS"] = tuple(url.rstrip("/") for url in values["N8N_WEBHOOK_URLS"])
     return values

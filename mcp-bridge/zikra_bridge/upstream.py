@@ -1,11 +1,15 @@
 """The bridge's one way to n8n: POST a body to ``/webhook/zikra`` and get back an answer that is always
-JSON in SPEC §6's shape on failure, never an HTML page or a stack trace."""
+JSON in SPEC §6's shape on failure, never an HTML page or a stack trace.
+
+With several base URLs (n8n webhook processors in queue mode), requests go to each in turn; one
+that refuses the connection is skipped (nothing was sent to it, so the next may take the request)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,23 +65,38 @@ def sanitize(status: int, content: bytes) -> Answer:
 
 
 class Upstream:
-    """An HTTP client of n8n's webhook, with a keep-alive connection pool."""
+    """An HTTP client of n8n's webhook (or of several, round robin), with a keep-alive connection pool."""
 
-    def __init__(self, base_url: str, timeout_s: float, trust_env: bool = False):
-        self.webhook_url = base_url.rstrip("/") + WEBHOOK_PATH
+    def __init__(self, base_url: str | Sequence[str], timeout_s: float, trust_env: bool = False):
+        bases = [base_url] if isinstance(base_url, str) else list(base_url)
+        if not bases:
+            raise ValueError("no n8n base URL")
+        self.webhook_urls = tuple(base.rstrip("/") + WEBHOOK_PATH for base in bases)
+        self.webhook_url = self.webhook_urls[0]
+        self._turn = itertools.count()
         self._timeout_s = timeout_s
         self._client = httpx2.AsyncClient(timeout=timeout_s, trust_env=trust_env)
 
     async def post(self, content: bytes, headers: Mapping[str, str]) -> Answer:
-        """POST raw JSON bytes with the given headers; never raises for n8n's failures."""
-        try:
-            reply = await self._client.post(self.webhook_url, content=content, headers=dict(headers))
-        except httpx2.TimeoutException:
-            return unavailable(f"n8n did not answer within {self._timeout_s:g} s.")
-        except httpx2.HTTPError as exc:
-            logger.warning("n8n unreachable: %s", type(exc).__name__, extra={"url": self.webhook_url})
-            return unavailable("n8n is unreachable; is it running? (zikra status)")
-        return sanitize(reply.status_code, reply.content)
+        """POST raw JSON bytes with the given headers to the next webhook URL (the one after it when it
+        refuses the connection); never raises for n8n's failures."""
+        first = next(self._turn)
+        count = len(self.webhook_urls)
+        for step in range(count):
+            url = self.webhook_urls[(first + step) % count]
+            try:
+                reply = await self._client.post(url, content=content, headers=dict(headers))
+            except httpx2.ConnectError as exc:
+                # Refused before anything was sent: safe to give the request to the next one.
+                logger.warning("n8n unreachable: %s", type(exc).__name__, extra={"url": url})
+                continue
+            except httpx2.TimeoutException:
+                return unavailable(f"n8n did not answer within {self._timeout_s:g} s.")
+            except httpx2.HTTPError as exc:
+                logger.warning("n8n unreachable: %s", type(exc).__name__, extra={"url": url})
+                return unavailable("n8n is unreachable; is it running? (zikra status)")
+            return sanitize(reply.status_code, reply.content)
+        return unavailable("n8n is unreachable; is it running? (zikra status)")
 
     async def command(self, authorization: str | None, fields: Mapping[str, Any]) -> Answer:
         """Send one API command (``fields`` holds ``command``) with the caller's Authorization header."""

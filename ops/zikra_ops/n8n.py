@@ -441,6 +441,55 @@ def worker_healthy(env: dict[str, str], number: int) -> bool:
     return answers_ok(f"http://127.0.0.1:{worker_health_port(env, number)}/healthz", 2)
 
 
+def webhook_processors(env: dict[str, str]) -> int:
+    """How many ``n8n webhook`` processors take the webhook's requests off n8n's main process:
+    ZIKRA_N8N_WEBHOOK_PROCESSORS, default 0. Only in queue mode (see :func:`check_queue_settings`):
+    without it, 0."""
+    count = max(0, int(env.get("ZIKRA_N8N_WEBHOOK_PROCESSORS") or 0))
+    return count if queue_workers(env) else 0
+
+
+def check_queue_settings(env: dict[str, str]) -> None:
+    """Raises: ValueError when webhook processors are asked for without queue mode (``n8n webhook``
+    refuses to run outside it, and would have no worker to run its executions)."""
+    if int(env.get("ZIKRA_N8N_WEBHOOK_PROCESSORS") or 0) > 0 and not queue_workers(env):
+        raise ValueError("ZIKRA_N8N_WEBHOOK_PROCESSORS > 0 needs queue mode: set ZIKRA_N8N_WORKERS > 0 too, "
+                         "or ZIKRA_N8N_WEBHOOK_PROCESSORS=0 (in zikra.env), then `zikra up`")
+
+
+def webhook_processor_port(env: dict[str, str], number: int) -> int:
+    """The HTTP port of ``n8n-webhook-<number>``: ZIKRA_N8N_PORT + 300 + number."""
+    return port(env) + 300 + number
+
+
+def webhook_urls(env: dict[str, str]) -> list[str]:
+    """The base URLs of the webhook processors ([] when none runs), for the bridge to spread over."""
+    return [f"http://127.0.0.1:{webhook_processor_port(env, n)}" for n in range(1, webhook_processors(env) + 1)]
+
+
+def webhook_programs(env: dict[str, str], install: Install | None = None) -> list[Program]:
+    """``n8n webhook`` programs (``n8n-webhook-1`` …), one per ZIKRA_N8N_WEBHOOK_PROCESSORS: each
+    receives ``POST /webhook/zikra`` on a loopback port of its own and queues the execution in
+    Redis for the n8n workers, as n8n's main process does in queue mode."""
+    install = install or Install.from_home()
+    main = program(env, install)
+    assert main.env is not None
+    found = []
+    for number in range(1, webhook_processors(env) + 1):
+        own_port = webhook_processor_port(env, number)
+        # Its own HTTP port and task-runner broker port (the main process holds 5678/5679).
+        own = {"N8N_PORT": str(own_port), "N8N_WEBHOOK_URL": f"http://127.0.0.1:{own_port}/",
+               "N8N_RUNNERS_BROKER_PORT": str(port(env) + 400 + number)}
+        found.append(Program(f"n8n-webhook-{number}", [str(install.n8n_bin), "webhook"],
+                             priority=37, env={**main.env, **own}, stopwaitsecs=40, startsecs=3))
+    return found
+
+
+def webhook_processor_ready(env: dict[str, str], number: int, paths: list[str]) -> bool:
+    """Whether ``n8n-webhook-<number>`` answers ``/healthz/readiness`` and serves every webhook path."""
+    return ready(webhook_processor_port(env, number), paths)
+
+
 def running_pid() -> int | None:
     """The pid of the running process, or None."""
     return live_pid(pid_file())

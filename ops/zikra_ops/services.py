@@ -1,6 +1,7 @@
 """The native services under supervisord, in start order: PostgreSQL (when embedded), Redis and
 ``n8n worker`` processes (queue mode, when ZIKRA_N8N_WORKERS > 0), the worker, n8n (its
-workflows imported first when they changed) and the MCP bridge.
+workflows imported first when they changed), ``n8n webhook`` processors (queue mode, when
+ZIKRA_N8N_WEBHOOK_PROCESSORS > 0) and the MCP bridge.
 
 ``up`` waits for each one's health before starting the next; ``down`` stops them in reverse
 order, then supervisord; ``status`` reports each one's state and health.
@@ -21,6 +22,7 @@ WORKFLOWS = REPO_ROOT / "n8n-workflows"
 ORDER = ("postgres", "worker", "n8n", "bridge")
 START_TIMEOUT_S = {"postgres": 60, "redis": 30, "worker": 90, "n8n": 150, "bridge": 30}
 N8N_WORKER_TIMEOUT_S = 120
+N8N_WEBHOOK_TIMEOUT_S = 150
 
 # What a service may see of the operator's environment: our settings and the system basics,
 # not the rest of the shell that ran `zikra up` (a changed shell would restart services).
@@ -51,7 +53,11 @@ def programs(env: dict[str, str]) -> dict[str, Program]:
     senv = service_env(env)
     found = [postgres.program(cluster(env))] if uses_embedded_db(env) else []
     found += [redis.program(senv)] if n8n.queue_workers(env) else []
-    found += [worker.program(senv), n8n.program(senv), *n8n.worker_programs(senv), bridge.program(senv)]
+    found += [worker.program(senv), n8n.program(senv), *n8n.worker_programs(senv), *n8n.webhook_programs(senv)]
+    # With webhook processors, the bridge spreads the webhook's requests over them (an
+    # operator's own ZIKRA_N8N_WEBHOOK_URLS wins).
+    processors = {"ZIKRA_N8N_WEBHOOK_URLS": ",".join(urls)} if (urls := n8n.webhook_urls(senv)) else {}
+    found += [bridge.program({**processors, **senv})]
     return {p.name: p for p in found}
 
 
@@ -65,6 +71,8 @@ def health_checks(env: dict[str, str]) -> dict[str, Callable[[], bool]]:
               "bridge": lambda: bridge.healthy(env)}
     for number in range(1, n8n.queue_workers(env) + 1):
         checks[f"n8n-worker-{number}"] = lambda number=number: n8n.worker_healthy(env, number)
+    for number in range(1, n8n.webhook_processors(env) + 1):
+        checks[f"n8n-webhook-{number}"] = lambda number=number: n8n.webhook_processor_ready(env, number, paths)
     return checks
 
 
@@ -125,6 +133,7 @@ def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) 
     Raises:
         RuntimeError: a service did not become healthy; the message points at its log.
     """
+    n8n.check_queue_settings(env)
     found = programs(env)
     n8n.Install.from_home().check()
     stop_unsupervised(env)
@@ -145,6 +154,10 @@ def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) 
     for name in (n for n in found if n.startswith("n8n-worker-")):
         supervisor.start(found[name], checks[name], N8N_WORKER_TIMEOUT_S)
         say(f"{name}: healthy")
+    for number in range(1, n8n.webhook_processors(env) + 1):
+        name = f"n8n-webhook-{number}"
+        supervisor.start(found[name], checks[name], N8N_WEBHOOK_TIMEOUT_S)
+        say(f"{name}: ready on 127.0.0.1:{n8n.webhook_processor_port(env, number)}")
     supervisor.start(found["bridge"], checks["bridge"], START_TIMEOUT_S["bridge"])
     say(f"bridge: healthy on {bridge.url(env)} (MCP at /mcp, API at /webhook/zikra)")
 
