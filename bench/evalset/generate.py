@@ -33,7 +33,8 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SEED = 8

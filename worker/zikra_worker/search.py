@@ -60,7 +60,7 @@ class Fusion:
     use_keyword: bool = True
 
     @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> "Fusion":
+    def from_settings(cls, settings: dict[str, Any]) -> Fusion:
         """The configured fusion: ZIKRA_RRF_K, ZIKRA_SEARCH_CANDIDATES, ZIKRA_CONFIDENCE_WEIGHT."""
         return cls(rrf_k=settings["RRF_K"], vector_candidates=settings["SEARCH_CANDIDATES"],
                    keyword_candidates=settings["SEARCH_CANDIDATES"],
