@@ -1,12 +1,17 @@
-"""Throughput of webhook search with n8n in regular mode, and in queue mode with 1 and 2 workers.
+"""Throughput of webhook search with n8n in regular mode, in queue mode with 1 and 2 workers,
+and with n8n webhook processors.
 
 A throwaway native installation (the operations tests' harness: its own ZIKRA_HOME, free
 ports, the real ``zikra`` command and supervisord) is loaded with corpus memories through
-``zikra import``; then, for each setting of ZIKRA_N8N_WORKERS, ``zikra up`` applies it and
-CLIENTS concurrent clients POST ``search`` to n8n's ``/webhook/zikra`` for SECONDS. Prints
-requests/s, p50, p95, errors and the load average beside them. Asserts nothing.
+``zikra import``; then, for each setting (ZIKRA_N8N_WORKERS, or WORKERS+PROCESSORS for
+ZIKRA_N8N_WORKERS and ZIKRA_N8N_WEBHOOK_PROCESSORS), ``zikra up`` applies it and CLIENTS
+concurrent clients POST ``search`` for SECONDS: to n8n's own ``/webhook/zikra``, or with
+``--via-bridge`` to the bridge's (which spreads over the webhook processors when they run; a
+setting with processors always goes through the bridge). Prints requests/s, p50, p95, errors
+and the load average beside them. Asserts nothing.
 
     .venv/bin/python bench/n8n_queue.py --workers 0,1,2 --clients 8 --seconds 60
+    .venv/bin/python bench/n8n_queue.py --workers 1+0,1+2 --via-bridge --clients 8 --seconds 60
 """
 
 from __future__ import annotations
@@ -40,14 +45,24 @@ def load(inst: Installation, memories: list[dict[str, Any]]) -> None:
     print(inst.zikra("import", str(file), timeout=1800).stdout.strip())
 
 
-def set_workers(inst: Installation, workers: int) -> None:
-    """Rewrite ZIKRA_N8N_WORKERS in the installation's settings and apply it with ``zikra up``."""
+def parse_setting(text: str) -> tuple[int, int]:
+    """``"2"`` -> (2 workers, 0 processors); ``"1+2"`` -> (1 worker, 2 webhook processors)."""
+    workers, _, processors = text.partition("+")
+    return int(workers), int(processors or 0)
+
+
+def set_workers(inst: Installation, workers: int, processors: int = 0) -> None:
+    """Rewrite ZIKRA_N8N_WORKERS and ZIKRA_N8N_WEBHOOK_PROCESSORS in the installation's settings and
+    apply them with ``zikra up``."""
     env_file = inst.home / "zikra.env"
-    lines = [line for line in env_file.read_text().splitlines() if not line.startswith("ZIKRA_N8N_WORKERS=")]
-    env_file.write_text("\n".join([*lines, f"ZIKRA_N8N_WORKERS={workers}"]) + "\n")
+    names = ("ZIKRA_N8N_WORKERS=", "ZIKRA_N8N_WEBHOOK_PROCESSORS=")
+    lines = [line for line in env_file.read_text().splitlines() if not line.startswith(names)]
+    env_file.write_text("\n".join([*lines, f"ZIKRA_N8N_WORKERS={workers}",
+                                   f"ZIKRA_N8N_WEBHOOK_PROCESSORS={processors}"]) + "\n")
     started = time.monotonic()
-    inst.zikra("up", timeout=600)
-    print(f"  zikra up with ZIKRA_N8N_WORKERS={workers}: {time.monotonic() - started:.0f} s")
+    inst.zikra("up", timeout=900)
+    print(f"  zikra up with ZIKRA_N8N_WORKERS={workers}, ZIKRA_N8N_WEBHOOK_PROCESSORS={processors}: "
+          f"{time.monotonic() - started:.0f} s")
 
 
 def hammer(url: str, token: str, queries: list[dict[str, Any]], clients: int, seconds: float) -> dict[str, Any]:
@@ -93,7 +108,10 @@ def hammer(url: str, token: str, queries: list[dict[str, Any]], clients: int, se
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", default="0,1,2", help="ZIKRA_N8N_WORKERS settings to measure, in order")
+    parser.add_argument("--workers", default="0,1,2",
+                        help="settings to measure, in order: WORKERS or WORKERS+PROCESSORS (e.g. 1+2)")
+    parser.add_argument("--via-bridge", action="store_true",
+                        help="POST to the bridge's /webhook/zikra (the public URL) rather than n8n's")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--memories", type=int, default=1000)
@@ -106,23 +124,29 @@ def main() -> None:
         out.write(f"ZIKRA_REDIS_PORT={free_port()}\nZIKRA_WORKER_PROCESSES=2\nZIKRA_RATE_LIMIT_PER_MINUTE=0\n")
     print(f"installation: {inst.home}")
     try:
-        settings = [int(w) for w in args.workers.split(",")]
-        set_workers(inst, settings[0])
+        settings = [parse_setting(w) for w in args.workers.split(",")]
+        set_workers(inst, *settings[0])
         memories = list(corpus.generate_memories(args.memories))
         load(inst, memories)
         token = json.loads(inst.zikra("token", "create", "--owner", "bench", "--role", "reader").stdout)["token"]
         queries = corpus.generate_queries(memories, 300, seed=11)
         n8n_url = f"http://127.0.0.1:{inst.settings['ZIKRA_N8N_PORT']}/webhook/zikra"
+        bridge_url = inst.bridge_url + "/webhook/zikra"
         results = {}
-        for workers in settings:
-            set_workers(inst, workers)
-            hammer(n8n_url, token, queries, args.clients, 5)  # warm up
-            results[workers] = result = hammer(n8n_url, token, queries, args.clients, args.seconds)
+        for workers, processors in settings:
+            set_workers(inst, workers, processors)
+            url = bridge_url if args.via_bridge or processors else n8n_url
+            hammer(url, token, queries, args.clients, 5)  # warm up
+            key = f"{workers}+{processors}"
+            results[key] = result = hammer(url, token, queries, args.clients, args.seconds)
             mode = "regular mode" if workers == 0 else f"queue mode, {workers} n8n worker(s)"
-            print(f"{mode:30s} {result['requests_per_s']:6.1f} req/s  p50 {result['p50_ms']:6.0f} ms  "
+            mode += f", {processors} webhook processor(s)" if processors else ""
+            mode += " (bridge)" if url == bridge_url else ""
+            print(f"{mode:60s} {result['requests_per_s']:6.1f} req/s  p50 {result['p50_ms']:6.0f} ms  "
                   f"p95 {result['p95_ms']:6.0f} ms  errors {result['errors']}  load "
                   f"{result['load_before'][0]:.1f} -> {result['load_after'][0]:.1f}", flush=True)
         print(json.dumps({"clients": args.clients, "seconds": args.seconds, "memories": args.memories,
+                          "via_bridge": args.via_bridge,
                           "cpus": os.cpu_count(), "results": results}))
     finally:
         if not args.keep:

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-
 from zikra_bridge import config
 from zikra_bridge.app import create_app
 from zikra_bridge.upstream import Upstream
@@ -37,7 +38,7 @@ class FakeN8n(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     server: FakeN8n
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path != config.WEBHOOK_PATH:
             self.send_error(404)
@@ -140,3 +141,14 @@ def test_the_public_webhook_spreads_over_the_processors_and_not_to_n8n_main(fake
     finally:
         main.shutdown()
         main.server_close()
+
+
+def test_every_bridge_setting_is_in_the_bridge_docs_and_env_example():
+    # tests/test_docs.py checks the worker's settings; this is the same check for the bridge's.
+    repo = Path(__file__).resolve().parents[1]
+    docs, example = (repo / "docs" / "mcp.md").read_text(), (repo / ".env.example").read_text()
+    for setting in config.SETTINGS:
+        name = "ZIKRA_" + setting.name
+        assert f"`{name}`" in docs, f"{name} missing from docs/mcp.md's settings table"
+        assert re.search(rf"^#? ?{name}=", example, re.M), f"{name} missing from .env.example"
+    assert "`ZIKRA_N8N_WEBHOOK_URLS`" in (repo / "README.md").read_text()

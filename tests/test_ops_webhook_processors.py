@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from ops_support import REPO, Installation, free_port
 from zikra_ops import n8n, services
 
