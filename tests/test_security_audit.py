@@ -3,6 +3,11 @@ the write's own transaction, so a failed write leaves none."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 from conftest import assert_error
 from psycopg import sql
 
@@ -85,3 +90,18 @@ def test_a_refused_token_request_leaves_no_row(worker, db):
     assert_error(worker.post("/tokens/create", {"owner": "x", "role": "god"}), 400, field="role")
     assert_error(worker.post("/tokens/revoke", {"id": "00000000-0000-0000-0000-000000000000"}), 404)
     assert db.execute("SELECT count(*) AS n FROM audit_log WHERE action LIKE 'token-%'").fetchone()["n"] == before
+
+
+def test_the_command_line_audits_token_creation_and_revocation_as_the_operator(pg, db, worker):
+    env = {**os.environ, "ZIKRA_DATABASE_URL": pg.url(), "ZIKRA_WORKER_SECRET": "unused"}
+
+    def cli(*args: str) -> dict:
+        done = subprocess.run([sys.executable, "-m", "zikra_worker.cli", "token", *args], env=env,
+                              capture_output=True, text=True, timeout=60, check=True)
+        return json.loads(done.stdout)
+
+    created = cli("create", "--owner", "cli-ann", "--role", "reader")
+    revoked = cli("revoke", created["id"])
+    assert revoked["id"] == created["id"] and revoked["revoked_at"] and "revoked_now" not in revoked
+    assert [(r["actor"], r["action"]) for r in _audit(db, token_id=created["id"])] == [
+        ("operator", "token-created"), ("operator", "token-revoked")]
