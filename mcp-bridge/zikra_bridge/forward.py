@@ -47,14 +47,37 @@ def _reject_constant(name: str) -> None:
 def json_problem(body: bytes) -> str | None:
     """Why ``body`` is not valid JSON (as n8n would refuse it), or None when it is."""
     try:
-        json.loads(body, parse_constant=_reject_constant)
+        parsed = json.loads(body, parse_constant=_reject_constant)
     except UnicodeDecodeError:
         return "The request body is not UTF-8 text."
     except json.JSONDecodeError as exc:
         return f"The request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
     except ValueError as exc:
         return f"The request body is not valid JSON: {exc}."
+    except RecursionError:
+        return f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
+    if _depth_exceeds(parsed, MAX_JSON_DEPTH):
+        return f"The request body is nested more than {MAX_JSON_DEPTH} levels deep."
     return None
+
+
+# No command needs more than a few levels. n8n's webhook never answers a body nested some
+# thousands deep (it hangs that request), so such bodies stop here.
+MAX_JSON_DEPTH = 64
+
+
+def _depth_exceeds(value: object, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` deep (iterative: no recursion)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        children = current.values() if isinstance(current, dict) else current if isinstance(current, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 def forwarded_headers(headers: Mapping[str, str]) -> dict[str, str]:
