@@ -94,7 +94,12 @@ def workflows_changed() -> bool:
 
 
 def import_workflows(env: dict[str, str], say: Callable[[str], None]) -> None:
-    """Stop n8n, import and publish every workflow, record their digest (n8n starts them next)."""
+    """Stop n8n (and its webhook processors), import and publish every workflow, record their digest
+    (n8n starts them next)."""
+    # The processors serve the published workflows from the same database: stopped meanwhile,
+    # they never answer from a half-imported state, and `up` starts them again after n8n.
+    for number in range(1, n8n.webhook_processors(env) + 1):
+        supervisor.stop(f"n8n-webhook-{number}")
     supervisor.stop("n8n")
     program = programs(env)["n8n"]
     assert program.env is not None
@@ -132,6 +137,7 @@ def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) 
 
     Raises:
         RuntimeError: a service did not become healthy; the message points at its log.
+        ValueError: webhook processors are asked for without queue mode.
     """
     n8n.check_queue_settings(env)
     found = programs(env)
