@@ -11,21 +11,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from conftest import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 ZIKRA = REPO / ".venv" / "bin" / "zikra"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Installation:
@@ -80,3 +76,17 @@ class Installation:
             self.zikra("down", check=False, timeout=180)
         finally:
             shutil.rmtree(self.home, ignore_errors=True)
+
+
+@contextmanager
+def running(settings: dict[str, str] | None = None, timeout: float = 400) -> Iterator[Installation]:
+    """A scratch installation with extra ``settings`` in its env file, started with ``zikra up``;
+    ``zikra down`` and removed at the end."""
+    inst = Installation()
+    with open(inst.home / "zikra.env", "a") as out:
+        out.write("".join(f"{key}={value}\n" for key, value in (settings or {}).items()))
+    try:
+        inst.zikra("up", timeout=timeout)
+        yield inst
+    finally:
+        inst.remove()

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from ops_support import REPO, Installation, free_port
+from ops_support import REPO, Installation, free_port, running
 
 pytestmark = pytest.mark.load
 
@@ -19,14 +19,8 @@ pytestmark = pytest.mark.load
 @pytest.fixture
 def install() -> Iterator[Installation]:
     """A scratch installation with one n8n worker."""
-    inst = Installation()
-    with open(inst.home / "zikra.env", "a") as out:
-        out.write(f"ZIKRA_N8N_WORKERS=1\nZIKRA_REDIS_PORT={free_port()}\n")
-    try:
-        inst.zikra("up", timeout=600)
+    with running({"ZIKRA_N8N_WORKERS": "1", "ZIKRA_REDIS_PORT": str(free_port())}, timeout=600) as inst:
         yield inst
-    finally:
-        inst.remove()
 
 
 def search(inst: Installation, token: str, timeout: float = 30) -> requests.Response:

@@ -21,7 +21,8 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from ops_support import REPO, Installation
+from conftest import wait_until
+from ops_support import REPO, Installation, running
 
 SERVICES = ("postgres", "worker", "n8n", "bridge")
 
@@ -29,12 +30,8 @@ SERVICES = ("postgres", "worker", "n8n", "bridge")
 @pytest.fixture(scope="module")
 def install() -> Iterator[Installation]:
     """A scratch installation started with ``zikra up``; ``zikra down`` and removed at the end."""
-    inst = Installation()
-    try:
-        inst.zikra("up", timeout=400)
+    with running(timeout=400) as inst:
         yield inst
-    finally:
-        inst.remove()
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +45,6 @@ def call(install: Installation, token: str, command: str, **fields: Any) -> requ
     """POST a command to the public webhook, through the bridge, as an agent does."""
     return requests.post(install.bridge_url + "/webhook/zikra", json={"command": command, **fields},
                          headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
-def wait_for(check: Any, timeout: float, what: str) -> None:
-    """Poll ``check()`` until truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 def test_status_reports_every_service_healthy_and_supervised_with_its_pid_and_log(install: Installation):
@@ -91,10 +78,10 @@ def test_a_killed_worker_is_restarted_by_supervisord_and_the_api_answers_again(
         program = install.status()["supervisord"]["programs"]["worker"]
         return program["state"] == "RUNNING" and program["pid"] not in (None, old_pid)
 
-    wait_for(restarted, 60, "supervisord to restart the worker")
-    wait_for(lambda: install.status()["worker"] == "healthy", 60, "the restarted worker to be healthy")
+    wait_until(restarted, 60, "supervisord to restart the worker")
+    wait_until(lambda: install.status()["worker"] == "healthy", 60, "the restarted worker to be healthy")
     # n8n answers 503 (worker unavailable) until it reaches the new worker: a few seconds at most.
-    wait_for(lambda: call(install, admin_token, "search", project="ops-restart", query="x").status_code == 200,
+    wait_until(lambda: call(install, admin_token, "search", project="ops-restart", query="x").status_code == 200,
              30, "the API to answer again")
     saved = call(install, admin_token, "save_memory", project="ops-restart", title="after the crash",
                  content_md="the worker came back", memory_type="decision")
@@ -144,7 +131,7 @@ def test_tokens_are_created_listed_and_revoked_with_the_zikra_command(install: I
     def refused() -> bool:  # the bridge may cache a token's check for a few seconds
         return call(install, created["token"], "search", project="alpha", query="x").status_code == 401
 
-    wait_for(refused, 45, "the revoked token to be refused")
+    wait_until(refused, 45, "the revoked token to be refused")
     assert install.zikra("token", "revoke", "00000000-0000-0000-0000-000000000000", check=False).returncode != 0
 
 
@@ -269,7 +256,7 @@ def test_backup_then_restore_loses_nothing(install: Installation, source_project
     done = install.zikra("restore", str(file))
     assert "restored" in done.stdout and "worker: healthy again" in done.stdout
     assert snapshot(install) == before
-    wait_for(lambda: call(install, admin_token, "search", project=source_project, query="timeouts")
+    wait_until(lambda: call(install, admin_token, "search", project=source_project, query="timeouts")
              .status_code == 200, 30, "the API to answer after the restore")
     titles = [r["title"] for r in call(install, admin_token, "search", project=source_project,
                                        query="worker times out").json()["results"]]

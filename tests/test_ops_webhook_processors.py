@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from ops_support import REPO, Installation, free_port
+from ops_support import REPO, Installation, free_port, running
 from zikra_ops import n8n, services
 
 BASE = {"ZIKRA_DATABASE_URL": "postgresql://postgres@127.0.0.1:54329/zikra", "ZIKRA_N8N_PORT": "5678",
@@ -79,14 +79,9 @@ def test_processors_without_queue_mode_are_refused_with_what_to_do(home: Path):
 @pytest.fixture
 def install() -> Iterator[Installation]:
     """A scratch installation in queue mode: one n8n worker, two webhook processors."""
-    inst = Installation()
-    with open(inst.home / "zikra.env", "a") as out:
-        out.write(f"ZIKRA_N8N_WORKERS=1\nZIKRA_N8N_WEBHOOK_PROCESSORS=2\nZIKRA_REDIS_PORT={free_port()}\n")
-    try:
-        inst.zikra("up", timeout=900)
+    settings = {"ZIKRA_N8N_WORKERS": "1", "ZIKRA_N8N_WEBHOOK_PROCESSORS": "2", "ZIKRA_REDIS_PORT": str(free_port())}
+    with running(settings, timeout=900) as inst:
         yield inst
-    finally:
-        inst.remove()
 
 
 def supervisorctl(inst: Installation, *args: str) -> None:
