@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +39,6 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
     name, _, pairs = text.partition(":")
     env = dict(pair.split("=", 1) for pair in pairs.split(",") if pair)
     return name, env
-
-
-def timed(session: requests.Session, url: str, body: dict[str, Any], headers: dict[str, str]) -> float:
-    """One POST, in ms; it must succeed."""
-    started = time.perf_counter()
-    response = session.post(url, json=body, headers=headers, timeout=30)
-    elapsed = (time.perf_counter() - started) * 1000
-    if response.status_code >= 300:
-        raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:300]}")
-    return elapsed
 
 
 def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[dict[str, Any]], home: Path) -> None:
@@ -75,10 +64,11 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
             for query in queries:
                 body = {"command": "search", "query": query["query"], "project": query["project"], "limit": 5}
                 direct = {"query": query["query"], "projects": [query["project"]], "limit": 5}
-                sample = {"worker-direct search": timed(session, worker_url + "/search", direct, secret)}
+                sample = {"worker-direct search": ws.timed_posts(session, worker_url + "/search", [direct], secret)[0]}
                 for name, url in urls.items():
-                    sample[f"{name}: trivial webhook"] = timed(session, url + "/webhook/zikra-trivial", {}, {})
-                    sample[f"{name}: webhook search"] = timed(session, url + "/webhook/zikra", body, auth)
+                    sample[f"{name}: trivial webhook"] = ws.timed_posts(session, url + "/webhook/zikra-trivial",
+                                                                        [{}], {})[0]
+                    sample[f"{name}: webhook search"] = ws.timed_posts(session, url + "/webhook/zikra", [body], auth)[0]
                 if round_:
                     for key, value in sample.items():
                         times.setdefault(key, []).append(value)
