@@ -35,9 +35,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def start_n8n(cluster: postgres.Cluster, worker_url: str, home: Path, name: str = "n8n",
-              extra_env: dict[str, str] | None = None) -> tuple[Any, str]:
+              extra_env: dict[str, str] | None = None, extra_workflows: list[Path] | None = None) -> tuple[Any, str]:
     """n8n on a database of its own (``name``) with the Zikra workflows and the trivial bench
-    webhook; ``extra_env`` overrides n8n's settings (see bench/n8n_settings.py)."""
+    webhook; ``extra_env`` overrides n8n's settings (see bench/n8n_settings.py) and
+    ``extra_workflows`` are imported beside them (see bench/workflow_shapes.py)."""
     postgres.ensure_database(cluster, name)
     paths = n8n.Install.from_home(REPO / "var")
     install = n8n.Install(paths.node_bin, paths.n8n_bin, home / f"{name}-home")
@@ -47,7 +48,8 @@ def start_n8n(cluster: postgres.Cluster, worker_url: str, home: Path, name: str 
     env = n8n.build_env(cluster.url(name), "bench-encryption-key", base, install)
     folder = home / f"{name}-workflows"
     folder.mkdir()
-    for source in [*(REPO / "n8n-workflows").glob("*.json"), REPO / "bench" / "workflows" / "trivial-webhook.json"]:
+    for source in [*(REPO / "n8n-workflows").glob("*.json"), REPO / "bench" / "workflows" / "trivial-webhook.json",
+                   *(extra_workflows or [])]:
         shutil.copy(source, folder / source.name)
     n8n.import_and_publish(folder, env)
     proc = n8n.start(env, home / f"{name}.log", install)

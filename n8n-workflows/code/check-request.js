@@ -3,7 +3,8 @@
 // checks and the authorization share one). Order of checks: body size (413), bearer token (401),
 // JSON object and known command (400; names and aliases are case-insensitive), the worker's
 // answer about the token (401, 429, 503), role (403), required fields (400), projects (400/403).
-// Output: {ok: true, route, command, requested, payload, reply} or {ok: false, status, body: {error}}.
+// Output: {ok: true, route, path, command, requested, payload, reply} or {ok: false, status, body: {error}}.
+// `path` is the worker endpoint "Worker: call" posts `payload` to; it comes from POLICY, never from the request.
 // `reply` holds what "Respond" adds to a success body: the command that ran, and the alias used.
 
 const COMMANDS = {
@@ -68,7 +69,8 @@ function checkRequest(item, maxBodyBytes) {
 }
 
 const RANK = { reader: 1, writer: 2, admin: 3 };
-// The least role each command needs, and the worker route it goes to.
+// The least role each command needs, and the worker route it goes to (its endpoint is /<route>
+// unless `path` says otherwise).
 const POLICY = {
   search: { role: 'reader', route: 'search' },
   get_memory: { role: 'reader', route: 'get_memory' },
@@ -84,9 +86,9 @@ const POLICY = {
   update_memory: { role: 'writer', route: 'update_memory' },
   archive_memory: { role: 'writer', route: 'archive_memory' },
   restore_memory: { role: 'writer', route: 'restore_memory' },
-  list_tokens: { role: 'admin', route: 'list_tokens' },
-  create_token: { role: 'admin', route: 'create_token' },
-  revoke_token: { role: 'admin', route: 'revoke_token' },
+  list_tokens: { role: 'admin', route: 'list_tokens', path: '/tokens/list' },
+  create_token: { role: 'admin', route: 'create_token', path: '/tokens/create' },
+  revoke_token: { role: 'admin', route: 'revoke_token', path: '/tokens/revoke' },
 };
 const REQUIRED = {
   search: ['query'], save_memory: ['title', 'content_md'], save_requirement: ['title', 'content_md'],
@@ -208,7 +210,7 @@ function authorize(request, verify) {
   const payload = payloadFor(command, body, resolved.projects, token.owner, token.projects ?? null);
   // Writes replayed with the same key (a hook's spool) take effect once.
   if (WRITES.has(policy.route) && !isBlank(body.idempotency_key)) payload.idempotency_key = body.idempotency_key;
-  return { ok: true, route: policy.route, command, requested: request.requested, payload };
+  return { ok: true, route: policy.route, path: policy.path || `/${policy.route}`, command, requested: request.requested, payload };
 }
 
 // The whole decision for one request: the webhook item, then the worker's token answer.

@@ -65,7 +65,7 @@ test('any other worker answer to the token check (500, 503 without body, 400) is
 
 test('a 200 token check lets the request through with route, command, requested and payload', () => {
   const result = authorize(request('search', VALID.search, 'recall'), token('reader'));
-  assert.deepEqual(Object.keys(result).sort(), ['command', 'ok', 'payload', 'requested', 'route']);
+  assert.deepEqual(Object.keys(result).sort(), ['command', 'ok', 'path', 'payload', 'requested', 'route']);
   assert.deepEqual([result.ok, result.route, result.command, result.requested], [true, 'search', 'search', 'recall']);
 });
 
@@ -250,6 +250,14 @@ test('each command is routed to its worker endpoint', () => {
     save_requirement: 'save_memory', log_error: 'save_memory', save_prompt: 'save_prompt', log_run: 'log_run',
     list_memories: 'list_memories', list_runs: 'list_runs', update_memory: 'update_memory', archive_memory: 'archive_memory',
     restore_memory: 'restore_memory', list_tokens: 'list_tokens', create_token: 'create_token', revoke_token: 'revoke_token',
+  });
+  // "Worker: call" posts to this path: /<route>, except the token endpoints.
+  const paths = Object.fromEntries(Object.keys(POLICY).map((c) => [c, run(c, 'admin').path]));
+  assert.deepEqual(paths, {
+    search: '/search', get_memory: '/get_memory', get_prompt: '/get_prompt', stats: '/stats', save_memory: '/save_memory',
+    save_requirement: '/save_memory', log_error: '/save_memory', save_prompt: '/save_prompt', log_run: '/log_run',
+    list_memories: '/list_memories', list_runs: '/list_runs', update_memory: '/update_memory', archive_memory: '/archive_memory',
+    restore_memory: '/restore_memory', list_tokens: '/tokens/list', create_token: '/tokens/create', revoke_token: '/tokens/revoke',
   });
 });
 
