@@ -9,7 +9,8 @@ variants, so a busy machine slows every variant alike and the comparison stays f
         --variant insecure-runner:N8N_RUNNERS_INSECURE_MODE=true \\
         --variant fsync-wait:PGOPTIONS=
 
-A variant is ``name:KEY=VALUE,KEY=VALUE`` (no pairs: our defaults). Prints, per variant,
+A variant is ``name:KEY=VALUE;KEY=VALUE`` (no pairs: our defaults; ``;`` separates pairs
+because values such as N8N_DISABLED_MODULES hold commas). Prints, per variant,
 p50 / p95 of the trivial webhook (n8n's floor) and of search through the Zikra workflow,
 the worker-direct search beside them, and each variant's median against the first one's.
 Asserts nothing.
@@ -35,9 +36,9 @@ from zikra_ops import n8n, postgres  # noqa: E402
 
 
 def parse_variant(text: str) -> tuple[str, dict[str, str]]:
-    """``"name:K=V,K2=V2"`` -> ``("name", {"K": "V", "K2": "V2"})``."""
+    """``"name:K=V;K2=V2"`` -> ``("name", {"K": "V", "K2": "V2"})``."""
     name, _, pairs = text.partition(":")
-    env = dict(pair.split("=", 1) for pair in pairs.split(",") if pair)
+    env = dict(pair.split("=", 1) for pair in pairs.split(";") if pair)
     return name, env
 
 
@@ -93,7 +94,7 @@ def main() -> None:
     parser.add_argument("--memories", type=int, default=5_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--variant", action="append", default=[],
-                        help="name:KEY=VALUE,... (repeat; the first is the baseline)")
+                        help="name:KEY=VALUE;... (repeat; the first is the baseline)")
     ws.run_in_scratch(parser.parse_args(), measure)
 
 

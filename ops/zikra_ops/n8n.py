@@ -77,7 +77,15 @@ TUNING_ENV = {
     # removal); waiting for each commit's fsync put a few ms on every request. Only n8n's
     # sessions get this (node-postgres reads PGOPTIONS): a crash may lose n8n's last
     # bookkeeping writes, never a memory (the worker commits those synchronously).
-    "PGOPTIONS": "-c synchronous_commit=off",
+    # The statement timeout (n8n's default, 5 min) is set here too: given as
+    # DB_POSTGRESDB_STATEMENT_TIMEOUT, n8n's TypeORM sends "SET statement_timeout" before
+    # every query, ~14 extra round trips per execution.
+    "PGOPTIONS": "-c synchronous_commit=off -c statement_timeout=300000",
+    "DB_POSTGRESDB_STATEMENT_TIMEOUT": "0",
+    # n8n's per-workflow execution counters (its UI's statistics): three queries and an
+    # insert per execution. Zikra does not use them. n8n checks only that the variable is
+    # set, whatever its value: remove it to count again.
+    "SKIP_STATISTICS_EVENTS": "true",
     # When PostgreSQL restarts, n8n (2.41) notices within ~6 s and reconnects by itself, but
     # by default a request meanwhile waits up to 30 s for a connection (past a client's
     # timeout) and reconnection backs off to 30 s between tries. Fail a waiting request after
