@@ -12,6 +12,14 @@ It prints numbers and asserts nothing. Embeddings of the corpus are cached under
 var/bench-cache, so a second run skips the slow part.
 
     .venv/bin/python bench/worker_search.py --memories 100000 --queries 500
+
+Before/after on a shared machine: ``--compare-with DIR`` also starts the worker of another
+checkout (DIR holds its ``worker/`` and ``db/``, e.g. ``git archive HEAD~1 worker db | tar -x -C DIR``) on
+the same database, and sends each query to both in turn, alternating which goes first, so
+load from elsewhere hits both alike. Both workers run with this checkout's gunicorn
+settings unless DIR has its own worker/gunicorn.conf.py.
+
+    .venv/bin/python bench/worker_search.py --memories 5000 --compare-with /tmp/before
 """
 
 from __future__ import annotations
@@ -107,13 +115,18 @@ def bulk_import(conn: psycopg.Connection[Any], memories: list[dict[str, Any]], v
           f"analyze {n / total:,.0f} memories/s ({total:.1f} s)")
 
 
-def start_worker(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """The real worker under gunicorn, as installed."""
+def start_worker(url: str, port: int, log: Path, repo: Path = REPO) -> subprocess.Popen[bytes]:
+    """The real worker under gunicorn, as installed (``repo``: another checkout's worker)."""
     # The rate limiter stays on (its cost is part of every request) but cannot refuse a bench.
     env = {**os.environ, "ZIKRA_DATABASE_URL": url, "ZIKRA_WORKER_SECRET": SECRET,
            "ZIKRA_WORKER_PORT": str(port), "ZIKRA_RATE_LIMIT_PER_MINUTE": "100000000"}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(REPO / "worker" / "gunicorn.conf.py"),
-                             "--chdir", str(REPO / "worker"), "zikra_worker:create_app()"],
+    if repo != REPO:
+        # Ahead of the editable install of this checkout's zikra_worker.
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo / "worker"), env.get("PYTHONPATH")]))
+    config = repo / "worker" / "gunicorn.conf.py"
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn",
+                             "--config", str(config if config.exists() else REPO / "worker" / "gunicorn.conf.py"),
+                             "--chdir", str(repo / "worker"), "zikra_worker:create_app()"],
                             env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
     for _ in range(600):
         try:
@@ -136,6 +149,18 @@ def timed_posts(session: requests.Session, url: str, bodies: list[dict[str, Any]
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code >= 300:
             raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:300]}")
+    return times
+
+
+def interleaved_posts(session: requests.Session, urls: dict[str, str],
+                      bodies: list[dict[str, Any]]) -> dict[str, list[float]]:
+    """POST each body to every url in turn, rotating which goes first; latencies per name."""
+    names = list(urls)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for i, body in enumerate(bodies):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            times[name] += timed_posts(session, urls[name], [body])
     return times
 
 
@@ -215,12 +240,22 @@ def measure_worker(args: argparse.Namespace, cluster: postgres.Cluster, memories
     port = free_port()
     worker = start_worker(cluster.url(), port, home / "worker.log")
     base = f"http://127.0.0.1:{port}"
+    other = None
     try:
         session = requests.Session()
         queries = corpus.generate_queries(memories, args.queries, seed=11)
         bodies = [{"query": q["query"], "projects": [q["project"]], "limit": 5} for q in queries]
-        timed_posts(session, base + "/search", bodies[:20])  # warm both processes
-        report("worker search (query embedding included)", timed_posts(session, base + "/search", bodies))
+        if args.compare_with:
+            other_port = free_port()
+            other = start_worker(cluster.url(), other_port, home / "other-worker.log", Path(args.compare_with))
+            urls = {"this checkout": base + "/search",
+                    args.compare_with: f"http://127.0.0.1:{other_port}/search"}
+            interleaved_posts(session, urls, bodies[:20])  # warm every process
+            for name, times in interleaved_posts(session, urls, bodies).items():
+                report(f"worker search, {name} (interleaved)", times)
+        else:
+            timed_posts(session, base + "/search", bodies[:20])  # warm both processes
+            report("worker search (query embedding included)", timed_posts(session, base + "/search", bodies))
         saves = [{"project": "bench-saves", "title": f"{m['title']} #{i}", "content_md": m["content_md"],
                   "memory_type": m["memory_type"], "tags": m["tags"]}
                  for i, m in enumerate(memories[: args.saves])]
@@ -236,8 +271,10 @@ def measure_worker(args: argparse.Namespace, cluster: postgres.Cluster, memories
             recall = hnsw_recall(conn, queries[: args.recall_queries], query_vectors)
         print(f"HNSW recall@10 vs exact (project-filtered, {args.recall_queries} queries): {recall:.3f}")
     finally:
-        worker.terminate()
-        worker.wait(timeout=20)
+        for proc in (worker, other):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=20)
 
 
 def main() -> None:
@@ -247,6 +284,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument("--recall-queries", type=int, default=200)
+    parser.add_argument("--compare-with", metavar="DIR",
+                        help="another checkout's folder (holding worker/ and db/) to time side by side")
     run_in_scratch(parser.parse_args(), measure_worker)
 
 
