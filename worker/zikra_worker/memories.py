@@ -9,7 +9,7 @@ from flask import Blueprint
 from . import audit, idempotency
 from . import decay_outlook
 from . import validation as v
-from .db import relax_commit, transaction, tune_hnsw
+from .db import relax_commit, transaction
 from .embeddings import embed_one, memory_text
 from .errors import BadRequest, NotFound
 from .runtime import runtime
@@ -61,6 +61,21 @@ WHERE id = ANY(%(ids)s::uuid[])
   AND project = ANY(%(projects)s)
 RETURNING """ + MEMORY_COLUMNS
 
+# Search's reinforcement of what it returned, as one statement in its own transaction (the
+# search runs in autocommit): committed without waiting for the WAL flush, as relax_commit
+# does, and returning nothing. A crash may forget the last moments of this bookkeeping.
+REINFORCE_RETURNED = """
+WITH relaxed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+UPDATE memories SET
+    access_count = access_count + 1,
+    last_accessed_at = now(),
+    reinforced_at = now(),
+    confidence = 1
+FROM relaxed
+WHERE id = ANY(%(ids)s::uuid[])
+  AND project = ANY(%(projects)s)
+"""
+
 FIND_BY_ID = """
 SELECT id, project FROM memories
 WHERE id = %(id)s
@@ -92,7 +107,7 @@ def _upsert(conn: Any, params: dict[str, Any], threshold: float) -> tuple[dict[s
     saved = conn.execute(UPSERT, params).fetchone()
     audit.record(conn, params["created_by"], "created" if saved["inserted"] else "updated",
                  memory_id=saved["id"], project=params["project"])
-    tune_hnsw(conn, 40)
+    # The pool's sessions scan HNSW with ef_search >= 100 (db.make_pool): enough for 5.
     similar = conn.execute(SIMILAR, {**params, "id": saved["id"], "threshold": threshold}).fetchall()
     body = {
         "id": str(saved["id"]),

@@ -12,7 +12,7 @@ from flask import current_app
 from psycopg_pool import ConnectionPool
 
 from . import embedding_space, migrations
-from .db import connect, make_pool
+from .db import MIN_EF_SEARCH, connect, make_pool
 from .embeddings import Embedder, OpenAIEmbedder, build_embedder
 from .errors import Unavailable
 
@@ -26,8 +26,11 @@ class Runtime:
     def __init__(self, settings: dict[str, Any], embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder or build_embedder(settings)
+        # Every search asks for at most max(SEARCH_CANDIDATES, 50) vector candidates.
+        self.hnsw_ef_search = max(MIN_EF_SEARCH, settings["SEARCH_CANDIDATES"])
         self.pool: ConnectionPool = make_pool(
-            settings["DATABASE_URL"], settings["DB_POOL_MAX"], settings["DB_TIMEOUT_S"])
+            settings["DATABASE_URL"], settings["DB_POOL_MAX"], settings["DB_TIMEOUT_S"],
+            ef_search=self.hnsw_ef_search)
         self._ready = False
         self._lock = threading.Lock()
 

@@ -16,10 +16,10 @@ from flask import Blueprint
 
 from . import budget
 from . import validation as v
-from .db import relax_commit, transaction, tune_hnsw
+from .db import read, tune_hnsw
 from .embeddings import embed_one
 from .errors import BadRequest
-from .memories import REINFORCE
+from .memories import REINFORCE_RETURNED
 from .runtime import runtime
 from .search_explain import explain
 from .serialize import MEMORY_COLUMNS, jsonable
@@ -182,11 +182,14 @@ def query_words(query: str) -> list[str]:
     return query.split()
 
 
-def rank(conn: psycopg.Connection[Any], request: dict[str, Any], fusion: Fusion) -> list[dict[str, Any]]:
+def rank(conn: psycopg.Connection[Any], request: dict[str, Any], fusion: Fusion,
+         session_ef_search: int = 0) -> list[dict[str, Any]]:
     """Run the hybrid statement: the top ``request["limit"]`` rows, best first.
 
     ``request`` holds ``query``, ``embedding``, ``projects``, ``types``, ``include_archived``
     and ``limit``. Nothing is reinforced here: the endpoint does that for what it returns.
+    ``session_ef_search``: the connection's session already scans HNSW with this
+    ``ef_search`` (the worker's pool); below the candidate count, this transaction sets it.
     """
     limit = request["limit"]
     params = {**request, "words": query_words(request["query"]),
@@ -197,7 +200,8 @@ def rank(conn: psycopg.Connection[Any], request: dict[str, Any], fusion: Fusion)
               "rank_weights": list(fusion.rank_weights),
               "use_vector": fusion.use_vector, "use_keyword": fusion.use_keyword,
               "keyword_any": fusion.keyword_any, "coverage_power": fusion.coverage_power}
-    tune_hnsw(conn, params["vector_candidates"])
+    if params["vector_candidates"] > session_ef_search:
+        tune_hnsw(conn, params["vector_candidates"])
     return conn.execute(HYBRID_SEARCH, params).fetchall()
 
 
@@ -254,15 +258,20 @@ def search() -> dict[str, Any]:
     params = _params(v.json_object(), rt.settings)
     fusion = Fusion.from_settings(rt.settings)
     params["embedding"] = embed_one(rt.embedder, params["query"])
-    with transaction(rt.pool) as conn:
-        relax_commit(conn)
-        rows = rank(conn, params, fusion)
+
+    # Autocommit: the ranking and the reinforcement are one statement each, with no BEGIN
+    # or COMMIT round trips. Safe to repeat, so db.read may run it again on a fresh
+    # connection when the pooled one died while idle.
+    def answer(conn: psycopg.Connection[Any]) -> tuple[list[dict[str, Any]], int, bool]:
+        rows = rank(conn, params, fusion, session_ef_search=rt.hnsw_ef_search)
         terms = None
         if params["explain"]:
             terms = matched_terms(conn, params["query"], [r["id"] for r in rows], params["projects"]) if rows else {}
-        results, used, truncated = budget.pack([_result(row, fusion, terms) for row in rows],
-                                               params["max_tokens"])
-        if results:
-            conn.execute(REINFORCE, {"ids": [r["id"] for r in results], "projects": params["projects"]})
+        packed = budget.pack([_result(row, fusion, terms) for row in rows], params["max_tokens"])
+        if packed[0]:
+            conn.execute(REINFORCE_RETURNED, {"ids": [r["id"] for r in packed[0]], "projects": params["projects"]})
+        return packed
+
+    results, used, truncated = read(rt.pool, answer)
     return {"results": results, "count": len(results), "tokens_used": used,
             "max_tokens": params["max_tokens"], "truncated": truncated}
