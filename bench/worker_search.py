@@ -256,20 +256,22 @@ def measure_worker(args: argparse.Namespace, cluster: postgres.Cluster, memories
         else:
             timed_posts(session, base + "/search", bodies[:20])  # warm both processes
             report("worker search (query embedding included)", timed_posts(session, base + "/search", bodies))
-        saves = [{"project": "bench-saves", "title": f"{m['title']} #{i}", "content_md": m["content_md"],
-                  "memory_type": m["memory_type"], "tags": m["tags"]}
-                 for i, m in enumerate(memories[: args.saves])]
-        started = time.perf_counter()
-        save_times = timed_posts(session, base + "/save_memory", saves)
-        elapsed = time.perf_counter() - started
-        report("worker save (embedding included)", save_times)
-        print(f"sequential save rate: {len(saves) / elapsed:.0f} saves/s")
-        embedder = LocalEmbedder()
-        query_vectors = embedder.embed([q["query"] for q in queries[: args.recall_queries]])
-        with psycopg.connect(cluster.url(), row_factory=dict_row) as conn:
-            register_vector(conn)
-            recall = hnsw_recall(conn, queries[: args.recall_queries], query_vectors)
-        print(f"HNSW recall@10 vs exact (project-filtered, {args.recall_queries} queries): {recall:.3f}")
+        if args.saves:
+            saves = [{"project": "bench-saves", "title": f"{m['title']} #{i}", "content_md": m["content_md"],
+                      "memory_type": m["memory_type"], "tags": m["tags"]}
+                     for i, m in enumerate(memories[: args.saves])]
+            started = time.perf_counter()
+            save_times = timed_posts(session, base + "/save_memory", saves)
+            elapsed = time.perf_counter() - started
+            report("worker save (embedding included)", save_times)
+            print(f"sequential save rate: {len(saves) / elapsed:.0f} saves/s")
+        if args.recall_queries:
+            embedder = LocalEmbedder()
+            query_vectors = embedder.embed([q["query"] for q in queries[: args.recall_queries]])
+            with psycopg.connect(cluster.url(), row_factory=dict_row) as conn:
+                register_vector(conn)
+                recall = hnsw_recall(conn, queries[: args.recall_queries], query_vectors)
+            print(f"HNSW recall@10 vs exact (project-filtered, {args.recall_queries} queries): {recall:.3f}")
     finally:
         for proc in (worker, other):
             if proc is not None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
-from conftest import assert_error
+from conftest import assert_error, wait_until
 
 from zikra_worker import budget
 
@@ -92,9 +93,17 @@ def test_search_reinforces_what_it_returns(worker, project, db):
     db.execute("UPDATE memories SET reinforced_at = now() - interval '20 days', confidence = 0.5 "
                "WHERE project = %s", (project,))
     returned = worker.search(project, "Svelte dashboard", limit=1)["results"][0]
-    row = db.execute("SELECT access_count, confidence, reinforced_at > now() - interval '1 minute' AS fresh "
-                     "FROM memories WHERE id = %s", (returned["id"],)).fetchone()
-    assert row == {"access_count": 1, "confidence": 1.0, "fresh": True}
+
+    def reinforced() -> dict[str, Any]:
+        return db.execute("SELECT access_count, confidence, reinforced_at > now() - interval '1 minute' AS fresh "
+                          "FROM memories WHERE id = %s", (returned["id"],)).fetchone()
+
+    # The worker reinforces once the answer has gone out (search._reinforce_after_response).
+    wait_until(lambda: reinforced()["access_count"] > 0, 10, "the search to reinforce what it returned")
+    assert reinforced() == {"access_count": 1, "confidence": 1.0, "fresh": True}
+    others = db.execute("SELECT count(*) AS n FROM memories WHERE project = %s AND access_count > 0",
+                        (project,)).fetchone()["n"]
+    assert others == 1, "only what was returned is reinforced"
 
 
 def test_at_equal_relevance_the_more_confident_memory_ranks_first(worker, project, db):

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import logging
+
 import psycopg
+from conftest import wait_until
 
 from zikra_worker.db import make_pool, read
+from zikra_worker.search import _reinforce_after_response
 
 
 def _end_worker_connections(db: psycopg.Connection[dict[str, Any]]) -> int:
@@ -33,8 +37,11 @@ def test_a_search_on_a_connection_that_died_idle_is_retried_and_answers(worker, 
     for _ in range(6):
         results = worker.search(project, "connection the server ended", limit=1)["results"]
         assert [r["id"] for r in results] == [saved["id"]]
-    row = db.execute("SELECT access_count FROM memories WHERE id = %s", (saved["id"],)).fetchone()
-    assert row["access_count"] >= 6, "the retried searches reinforce what they return"
+
+    def count() -> int:
+        return db.execute("SELECT access_count FROM memories WHERE id = %s", (saved["id"],)).fetchone()["access_count"]
+
+    wait_until(lambda: count() >= 6, 10, "the retried searches to reinforce what they returned")
 
 
 def test_a_save_and_a_read_on_a_connection_that_died_idle_are_retried(worker, project, db):
@@ -69,3 +76,16 @@ def test_pooled_sessions_carry_the_hnsw_settings_and_read_retries_once(pg, worke
         assert len(runs) == 2, "the first run met the dead connection, the second a fresh one"
     finally:
         pool.close()
+
+
+def test_a_reinforcement_that_fails_after_the_answer_is_logged_not_lost_silently(caplog):
+    # Nothing listens on port 1: the pool cannot connect and gives up after its timeout.
+    pool = make_pool("postgresql://postgres@127.0.0.1:1/zikra", 1, 0.5)
+    pool.open(wait=False)
+    try:
+        with caplog.at_level(logging.WARNING, logger="zikra_worker.search"):
+            _reinforce_after_response(pool, ["00000000-0000-0000-0000-000000000001"], ["p"])
+    finally:
+        pool.close()
+    assert [r.getMessage() for r in caplog.records if r.name == "zikra_worker.search"] == [
+        "search reinforcement failed: Unavailable"]

@@ -8,11 +8,12 @@ measure vector-only and keyword-only ranking with the same statement.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import psycopg
-from flask import Blueprint
+from flask import Blueprint, Response, jsonify
 
 from . import budget
 from . import validation as v
@@ -24,6 +25,7 @@ from .runtime import runtime
 from .search_explain import explain
 from .serialize import MEMORY_COLUMNS, jsonable
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("search", __name__)
 
 MAX_LIMIT = 50
@@ -251,27 +253,42 @@ def _rounded(value: Any, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+def _reinforce_after_response(pool: Any, ids: list[Any], projects: list[str]) -> None:
+    """Reinforce what a search returned, once its answer has gone out.
+
+    Runs when the WSGI server closes the response (gunicorn: in the same thread, before it
+    handles another request on that thread), so it is never skipped in normal operation,
+    graceful shutdown included; a failure is logged, not raised to a client that already
+    has its answer. Only a killed process loses it.
+    """
+    try:
+        read(pool, lambda conn: conn.execute(REINFORCE_RETURNED, {"ids": ids, "projects": projects}))
+    except Exception as exc:  # noqa: BLE001 - the answer is sent; log and go on
+        logger.warning("search reinforcement failed: %s", type(exc).__name__)
+
+
 @bp.post("/search")
-def search() -> dict[str, Any]:
+def search() -> Response:
     """Rank memories of the given projects for a query; return them within the token budget."""
     rt = runtime()
     params = _params(v.json_object(), rt.settings)
     fusion = Fusion.from_settings(rt.settings)
     params["embedding"] = embed_one(rt.embedder, params["query"])
 
-    # Autocommit: the ranking and the reinforcement are one statement each, with no BEGIN
-    # or COMMIT round trips. Safe to repeat, so db.read may run it again on a fresh
-    # connection when the pooled one died while idle.
-    def answer(conn: psycopg.Connection[Any]) -> tuple[list[dict[str, Any]], int, bool]:
+    # Autocommit: the ranking is one statement, with no BEGIN or COMMIT round trips. Safe to
+    # repeat, so db.read may run it again on a fresh connection when the pooled one died idle.
+    def ranked(conn: psycopg.Connection[Any]) -> tuple[list[dict[str, Any]], dict[Any, list[str]] | None]:
         rows = rank(conn, params, fusion, session_ef_search=rt.hnsw_ef_search)
         terms = None
         if params["explain"]:
             terms = matched_terms(conn, params["query"], [r["id"] for r in rows], params["projects"]) if rows else {}
-        packed = budget.pack([_result(row, fusion, terms) for row in rows], params["max_tokens"])
-        if packed[0]:
-            conn.execute(REINFORCE_RETURNED, {"ids": [r["id"] for r in packed[0]], "projects": params["projects"]})
-        return packed
+        return rows, terms
 
-    results, used, truncated = read(rt.pool, answer)
-    return {"results": results, "count": len(results), "tokens_used": used,
-            "max_tokens": params["max_tokens"], "truncated": truncated}
+    rows, terms = read(rt.pool, ranked)
+    results, used, truncated = budget.pack([_result(row, fusion, terms) for row in rows], params["max_tokens"])
+    response = jsonify({"results": results, "count": len(results), "tokens_used": used,
+                        "max_tokens": params["max_tokens"], "truncated": truncated})
+    if results:
+        ids = [r["id"] for r in results]
+        response.call_on_close(lambda: _reinforce_after_response(rt.pool, ids, params["projects"]))
+    return response
