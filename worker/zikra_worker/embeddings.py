@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,6 +18,9 @@ LOCAL_MODEL = "all-MiniLM-L6-v2"
 OPENAI_MODEL = "text-embedding-3-small"
 # The local model was trained on sequences of up to 256 word pieces.
 LOCAL_MAX_TOKENS = 256
+# Query embeddings kept per worker process: agents repeat their searches. 1024 vectors of
+# 384 float32 are 1.5 MB (6 MB at 1536 dimensions).
+QUERY_CACHE_SIZE = 1024
 KNOWN_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072,
               "text-embedding-ada-002": 1536}
 
@@ -135,6 +139,45 @@ def build_embedder(settings: dict[str, Any]) -> Embedder:
 def embed_one(embedder: Embedder, text: str) -> np.ndarray:
     """Embed a single text."""
     return embedder.embed([text])[0]
+
+
+class QueryCache:
+    """The most recently used query embeddings of one embedder, keyed by its provider, model
+    and the exact query text; least recently used first out beyond ``size``.
+
+    The vectors are read-only: one array is shared by every search that repeats the query.
+    """
+
+    def __init__(self, embedder: Embedder, size: int = QUERY_CACHE_SIZE):
+        self._embedder = embedder
+        self._size = size
+        self._vectors: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def embed(self, text: str) -> np.ndarray:
+        """The query's vector, from the cache or embedded now (a failure is not cached)."""
+        key = (self._embedder.provider, self._embedder.model, text)
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+                self.hits += 1
+                return vector
+        # Outside the lock: other threads' hits need not wait for this embedding.
+        vector = embed_one(self._embedder, text)
+        vector.flags.writeable = False
+        with self._lock:
+            self.misses += 1
+            self._vectors[key] = vector
+            self._vectors.move_to_end(key)
+            while len(self._vectors) > self._size:
+                self._vectors.popitem(last=False)
+        return vector
 
 
 def memory_text(title: str, content_md: str) -> str:

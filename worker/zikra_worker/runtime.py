@@ -13,7 +13,7 @@ from psycopg_pool import ConnectionPool
 
 from . import embedding_space, migrations
 from .db import MIN_EF_SEARCH, connect, make_pool
-from .embeddings import Embedder, OpenAIEmbedder, build_embedder
+from .embeddings import Embedder, OpenAIEmbedder, QueryCache, build_embedder
 from .errors import Unavailable
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ class Runtime:
     def __init__(self, settings: dict[str, Any], embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder or build_embedder(settings)
+        self.query_embeddings = QueryCache(self.embedder)
         # Every search asks for at most max(SEARCH_CANDIDATES, 50) vector candidates.
         self.hnsw_ef_search = max(MIN_EF_SEARCH, settings["SEARCH_CANDIDATES"])
         self.pool: ConnectionPool = make_pool(

@@ -18,7 +18,6 @@ from flask import Blueprint, Response, jsonify
 from . import budget
 from . import validation as v
 from .db import read, tune_hnsw
-from .embeddings import embed_one
 from .errors import BadRequest
 from .memories import REINFORCE_RETURNED
 from .runtime import runtime
@@ -273,7 +272,8 @@ def search() -> Response:
     rt = runtime()
     params = _params(v.json_object(), rt.settings)
     fusion = Fusion.from_settings(rt.settings)
-    params["embedding"] = embed_one(rt.embedder, params["query"])
+    # Agents repeat queries: a repeated one skips the model (embeddings.QueryCache).
+    params["embedding"] = rt.query_embeddings.embed(params["query"])
 
     # Autocommit: the ranking is one statement, with no BEGIN or COMMIT round trips. Safe to
     # repeat, so db.read may run it again on a fresh connection when the pooled one died idle.
