@@ -59,14 +59,17 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
         token = session.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
                              headers=secret).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
-        queries = corpus.generate_queries(memories, args.queries, seed=11)
+        # Every search gets a query of its own: the worker caches query embeddings.
+        fresh = iter(corpus.generate_queries(memories, 2 * args.queries * (len(urls) + 1), seed=11))
         times: dict[str, list[float]] = {}
         for round_ in range(2):  # the first round warms every path up and is not counted
-            for query in queries:
-                body = {"command": "search", "query": query["query"], "project": query["project"], "limit": 5}
+            for _ in range(args.queries):
+                query = next(fresh)
                 direct = {"query": query["query"], "projects": [query["project"]], "limit": 5}
                 sample = {"worker-direct search": ws.timed_posts(session, worker_url + "/search", [direct], secret)[0]}
                 for name, url in urls.items():
+                    query = next(fresh)
+                    body = {"command": "search", "query": query["query"], "project": query["project"], "limit": 5}
                     sample[f"{name}: trivial webhook"] = ws.timed_posts(session, url + "/webhook/zikra-trivial",
                                                                         [{}], {})[0]
                     sample[f"{name}: webhook search"] = ws.timed_posts(session, url + "/webhook/zikra", [body], auth)[0]

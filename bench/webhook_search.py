@@ -67,13 +67,16 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
         session = requests.Session()
         token = session.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
                              headers={"X-Zikra-Worker-Secret": ws.SECRET}).json()["token"]
-        queries = corpus.generate_queries(memories, args.queries, seed=11)
-        direct = [{"query": q["query"], "projects": [q["project"]], "limit": 5} for q in queries]
-        hooked = [{"command": "search", "query": q["query"], "project": q["project"], "limit": 5} for q in queries]
+        # Distinct queries per path and for the warm-up: the worker caches query embeddings.
+        queries = corpus.generate_queries(memories, 2 * args.queries + 30, seed=11)
+        direct = [{"query": q["query"], "projects": [q["project"]], "limit": 5} for q in queries[:args.queries]]
+        hooked = [{"command": "search", "query": q["query"], "project": q["project"], "limit": 5}
+                  for q in queries[args.queries:]]
         auth = {"Authorization": f"Bearer {token}"}
         secret = {"X-Zikra-Worker-Secret": ws.SECRET}
-        ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked[:30], auth)  # warm up
-        trivial = ws.timed_posts(session, n8n_url + "/webhook/zikra-trivial", [{}] * len(queries), {})
+        ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked[-30:], auth)  # warm up
+        hooked = hooked[:-30]
+        trivial = ws.timed_posts(session, n8n_url + "/webhook/zikra-trivial", [{}] * len(hooked), {})
         worker_times = ws.timed_posts(session, worker_url + "/search", direct, secret)
         webhook_times = ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked, auth)
         ws.report("trivial n8n webhook (Webhook -> Respond)", trivial)

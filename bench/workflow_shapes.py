@@ -4,7 +4,8 @@ Starts one loaded cluster, one worker and one n8n holding the Zikra workflows, t
 webhook and every ``--shape`` workflow (a JSON file whose Webhook node has a path of its
 own). Requests are interleaved across the paths, query by query, so a busy machine slows
 every shape alike. Every shape gets the same search request and bearer token as the Zikra
-API (``{"command": "search", "query", "project", "limit"}``), and must answer 2xx.
+API (``{"command": "search", "query", "project", "limit"}``), each with a query of its own
+(the worker caches query embeddings), and must answer 2xx.
 
     .venv/bin/python bench/workflow_shapes.py --memories 5000 --queries 200 \\
         --shape /tmp/shapes/verify-in-code.json --shape /tmp/shapes/no-answer-switch.json
@@ -54,14 +55,17 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
         auth = {"Authorization": f"Bearer {token}"}
         paths = {"trivial webhook": "zikra-trivial", "Zikra API": "zikra",
                  **{s.stem: webhook_path(s) for s in shapes}}
-        queries = corpus.generate_queries(memories, args.queries, seed=11)
+        # Every request gets a query of its own: the worker caches query embeddings.
+        fresh = iter(corpus.generate_queries(memories, 2 * args.queries * (len(paths) + 1), seed=11))
         times: dict[str, list[float]] = {}
         for round_ in range(2):  # the first round warms every path up and is not counted
-            for query in queries:
-                body = {"command": "search", "query": query["query"], "project": query["project"], "limit": 5}
+            for _ in range(args.queries):
+                query = next(fresh)
                 direct = {"query": query["query"], "projects": [query["project"]], "limit": 5}
                 sample = {"worker-direct": ws.timed_posts(session, worker_url + "/search", [direct], secret)[0]}
                 for name, path in paths.items():
+                    query = next(fresh)
+                    body = {"command": "search", "query": query["query"], "project": query["project"], "limit": 5}
                     sample[name] = ws.timed_posts(session, f"{n8n_url}/webhook/{path}", [body], auth)[0]
                 if round_:
                     for key, value in sample.items():
