@@ -61,8 +61,10 @@ def test_pooled_sessions_carry_the_hnsw_settings_and_read_retries_once(pg, worke
     pool = make_pool(pg.url(), 2, 3.0, ef_search=120)
     pool.open(wait=True)
     try:
+        # Set before pgvector's library is loaded in the session, kept once it defines them.
         settings = read(pool, lambda conn: conn.execute(
-            "SELECT current_setting('hnsw.ef_search') AS ef_search, "
+            "SELECT '[1,2]'::vector <=> '[1,3]'::vector AS loads_pgvector, "
+            "current_setting('hnsw.ef_search') AS ef_search, "
             "current_setting('hnsw.iterative_scan') AS iterative_scan, pg_backend_pid() AS pid").fetchone())
         assert settings["ef_search"] == "120" and settings["iterative_scan"] == "relaxed_order"
         db.execute("SELECT pg_terminate_backend(%s)", (settings["pid"],))
