@@ -4,9 +4,8 @@ worker retries once on a fresh one, so the client still gets its answer."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import logging
+from typing import Any
 
 import psycopg
 from conftest import wait_until
