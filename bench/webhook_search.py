@@ -6,8 +6,10 @@ With N corpus memories loaded (see bench/worker_search.py), runs in one go, same
 - worker-direct search (the worker's HTTP API, query embedding included);
 - webhook search: POST /webhook/zikra {"command": "search"} through the Zikra API workflow.
 
-Prints p50 and p95 of each and the workflow's overhead over the trivial webhook. Asserts
-nothing. Every service is a throwaway started here; n8n must be installed (./install.sh).
+Prints p50 and p95 of each and the workflow's overhead over the trivial webhook, twice: with
+requests back to back (each leaves as the previous answer arrives, so it meets whatever n8n
+still does for the previous execution after replying), and with 100 ms between requests (a
+client that is not a tight loop; ``--pause-ms``). Asserts nothing. Every service is a throwaway started here; n8n must be installed (./install.sh).
 
     .venv/bin/python bench/webhook_search.py --memories 100000 --queries 300
 """
@@ -67,25 +69,32 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
         session = requests.Session()
         token = session.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
                              headers={"X-Zikra-Worker-Secret": ws.SECRET}).json()["token"]
-        # Distinct queries per path and for the warm-up: the worker caches query embeddings.
-        queries = corpus.generate_queries(memories, 2 * args.queries + 30, seed=11)
-        direct = [{"query": q["query"], "projects": [q["project"]], "limit": 5} for q in queries[:args.queries]]
-        hooked = [{"command": "search", "query": q["query"], "project": q["project"], "limit": 5}
-                  for q in queries[args.queries:]]
         auth = {"Authorization": f"Bearer {token}"}
         secret = {"X-Zikra-Worker-Secret": ws.SECRET}
-        ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked[-30:], auth)  # warm up
-        hooked = hooked[:-30]
-        trivial = ws.timed_posts(session, n8n_url + "/webhook/zikra-trivial", [{}] * len(hooked), {})
-        worker_times = ws.timed_posts(session, worker_url + "/search", direct, secret)
-        webhook_times = ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked, auth)
-        ws.report("trivial n8n webhook (Webhook -> Respond)", trivial)
-        ws.report("worker-direct search", worker_times)
-        ws.report("webhook search (Zikra API workflow)", webhook_times)
-        overhead = statistics.median(webhook_times) - statistics.median(worker_times)
-        print(f"workflow overhead over worker-direct at the median: {overhead:.1f} ms; "
-              f"over the trivial webhook floor: {overhead - statistics.median(trivial):.1f} ms")
-        print(f"ratio webhook/worker at the median: {statistics.median(webhook_times) / statistics.median(worker_times):.2f}")
+        # Distinct queries for every request: the worker caches query embeddings.
+        fresh = iter(corpus.generate_queries(memories, 2 * len(args.pause_ms) * args.queries + 30, seed=11))
+
+        def hooked(count: int) -> list[dict[str, Any]]:
+            return [{"command": "search", "query": q["query"], "project": q["project"], "limit": 5}
+                    for q in (next(fresh) for _ in range(count))]
+
+        ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked(30), auth)  # warm up
+        for pause_ms in args.pause_ms:
+            pause = pause_ms / 1000
+            direct = [{"query": b["query"], "projects": [b["project"]], "limit": 5} for b in hooked(args.queries)]
+            trivial = ws.timed_posts(session, n8n_url + "/webhook/zikra-trivial", [{}] * args.queries, {}, pause)
+            worker_times = ws.timed_posts(session, worker_url + "/search", direct, secret, pause)
+            webhook_times = ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked(args.queries), auth, pause)
+            print(f"-- {pause_ms:g} ms between requests" if pause_ms else "-- back to back (each request "
+                  "leaves as the previous answer arrives)")
+            ws.report("trivial n8n webhook (Webhook -> Respond)", trivial)
+            ws.report("worker-direct search", worker_times)
+            ws.report("webhook search (Zikra API workflow)", webhook_times)
+            overhead = statistics.median(webhook_times) - statistics.median(worker_times)
+            print(f"workflow overhead over worker-direct at the median: {overhead:.1f} ms; "
+                  f"over the trivial webhook floor: {overhead - statistics.median(trivial):.1f} ms")
+            print(f"ratio webhook/worker at the median: "
+                  f"{statistics.median(webhook_times) / statistics.median(worker_times):.2f}")
     finally:
         n8n.stop(proc)
         worker.terminate()
@@ -97,7 +106,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--memories", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
-    ws.run_in_scratch(parser.parse_args(), measure)
+    parser.add_argument("--pause-ms", type=float, action="append",
+                        help="idle time before each request; repeat for several runs (default: 0 and 100)")
+    args = parser.parse_args()
+    args.pause_ms = args.pause_ms or [0.0, 100.0]
+    ws.run_in_scratch(args, measure)
 
 
 if __name__ == "__main__":

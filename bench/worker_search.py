@@ -139,11 +139,16 @@ def start_worker(url: str, port: int, log: Path, repo: Path = REPO) -> subproces
 
 
 def timed_posts(session: requests.Session, url: str, bodies: list[dict[str, Any]],
-                headers: dict[str, str] | None = None) -> list[float]:
-    """POST each body in turn (by default with the worker secret); latencies in ms; each must be 2xx."""
+                headers: dict[str, str] | None = None, pause_s: float = 0.0) -> list[float]:
+    """POST each body in turn (by default with the worker secret); latencies in ms; each must be 2xx.
+
+    ``pause_s``: idle time before each request (0: each request leaves as the previous answer arrives).
+    """
     headers = {"X-Zikra-Worker-Secret": SECRET} if headers is None else headers
     times = []
     for body in bodies:
+        if pause_s:
+            time.sleep(pause_s)
         started = time.perf_counter()
         response = session.post(url, json=body, headers=headers, timeout=30)
         times.append((time.perf_counter() - started) * 1000)
