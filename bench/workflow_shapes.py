@@ -7,8 +7,10 @@ every shape alike. Every shape gets the same search request and bearer token as 
 API (``{"command": "search", "query", "project", "limit"}``), each with a query of its own
 (the worker caches query embeddings), and must answer 2xx.
 
-    .venv/bin/python bench/workflow_shapes.py --memories 5000 --queries 200 \\
-        --shape /tmp/shapes/verify-in-code.json --shape /tmp/shapes/no-answer-switch.json
+    .venv/bin/python bench/workflows/make_shapes.py /tmp/shapes   # the real path, cut down
+    .venv/bin/python bench/workflow_shapes.py --memories 2000 --queries 200 \\
+        --shape /tmp/shapes/shape-http.json --shape /tmp/shapes/shape-code-http.json \\
+        --shape /tmp/shapes/shape-verify-http.json --shape /tmp/shapes/shape-http-switch.json
 
 Prints p50 / p95 per path (worker-direct, trivial webhook, the Zikra API, each shape) and
 each path's median minus the trivial webhook's and the worker's. Asserts nothing.
