@@ -114,6 +114,16 @@ def test_bad_bodies_and_commands_are_400s_naming_the_field(api, project):
     assert_error(api.call("search", project=project, query="x", limit=0), 400, field="limit")
 
 
+def test_a_field_holding_an_object_with_its_own_tostring_is_a_400_naming_it(api, project, db):
+    # Found by the fuzz run: n8n could not carry such an object from the Code node to the worker
+    # call, so the execution failed and n8n answered 200 with no body.
+    for hostile in ({"toString": []}, {"valueOf": []}, {"toJSON": 1, "constructor": []}):
+        assert_error(api.call("search", project=project, query=hostile), 400, "invalid_request", field="query")
+        assert_error(api.call("save_memory", project=project, title=hostile, content_md="c"), 400,
+                     "invalid_request", field="title")
+    assert db.execute("SELECT count(*) AS n FROM memories WHERE project = %s", (project,)).fetchone()["n"] == 0
+
+
 def test_an_unknown_memory_type_is_a_400_listing_every_type_and_nothing_is_stored(api, project, db):
     error = assert_error(api.call("save_memory", project=project, title="t", content_md="c", memory_type="opinion"),
                          400, field="memory_type")

@@ -5,6 +5,8 @@
 // answer about the token (401, 429, 503), role (403), required fields (400), projects (400/403).
 // Output: {ok: true, route, path, command, requested, payload, reply} or {ok: false, status, body: {error}}.
 // `path` is the worker endpoint "Worker: call" posts `payload` to; it comes from POLICY, never from the request.
+// The node hands `payload` on as JSON text (asItem), so n8n never walks the request's values again;
+// the worker checks the fields' types and names a wrong one.
 // `reply` holds what "Respond" adds to a success body: the command that ran, and the alias used.
 
 const COMMANDS = {
@@ -43,6 +45,21 @@ function fail(status, code, message, field) {
   return { ok: false, status, body: { error } };
 }
 
+// The first top-level field whose value cannot be read, or null. In n8n's task runner the
+// request comes wrapped in proxies over frozen built-ins, and reading an object that has its own
+// `toString` (or `valueOf`, `hasOwnProperty`...) key throws there: such a body once failed the
+// whole execution (n8n answered 200 with no body).
+function unreadableField(body) {
+  for (const key of Object.keys(body)) {
+    try {
+      JSON.stringify(body[key]);
+    } catch (error) {
+      return key;
+    }
+  }
+  return null;
+}
+
 function checkRequest(item, maxBodyBytes) {
   const headers = item.headers || {};
   if (Number(headers['content-length'] || 0) > maxBodyBytes) {
@@ -55,6 +72,11 @@ function checkRequest(item, maxBodyBytes) {
   const body = item.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return fail(400, 'invalid_request', 'The request body must be a JSON object.', 'body');
+  }
+  const unreadable = unreadableField(body);
+  if (unreadable !== null) {
+    return fail(400, 'invalid_request', `${unreadable} holds an object with a key named like a built-in method `
+      + '(such as toString or valueOf); send plain values.', unreadable);
   }
   if (typeof body.command !== 'string' || !body.command.trim()) {
     return fail(400, 'invalid_request', 'command is required.', 'command');
@@ -224,13 +246,19 @@ function handle(item, verify, maxBodyBytes) {
   return decision;
 }
 
+// The node's output item: the decision, with the worker's payload as JSON text.
+function asItem(decision) {
+  if (!decision.ok) return decision;
+  return { ...decision, payload: JSON.stringify(decision.payload) };
+}
+
 if (typeof $input === 'undefined') {
-  module.exports = { handle, checkRequest, authorize, COMMANDS, POLICY };
+  module.exports = { handle, asItem, checkRequest, unreadableField, authorize, COMMANDS, POLICY };
   return;
 }
 const maxBodyBytes = Number($env.ZIKRA_MAX_BODY_BYTES) || 1048576;
 try {
-  return [{ json: handle($('Webhook').first().json, $input.first().json, maxBodyBytes) }];
+  return [{ json: asItem(handle($('Webhook').first().json, $input.first().json, maxBodyBytes)) }];
 } catch (error) {
   // Never leave the client without an answer, and never show it a stack trace.
   return [{ json: { ok: false, status: 500, body: { error: { code: 'internal_error', message: 'The request could not be processed.' } } } }];

@@ -1,7 +1,7 @@
 // "Check request": bearer token, body size and shape, command names and aliases (SPEC §2, §6, §11).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { checkRequest, handle, COMMANDS } = require('../code/check-request.js');
+const { checkRequest, handle, asItem, unreadableField, COMMANDS } = require('../code/check-request.js');
 const { assertRefusal } = require('./helpers.js');
 
 const MAX = 1048576;
@@ -117,4 +117,25 @@ test('handle: request checks come first, then the token answer; success carries 
   const result = handle({ headers: AUTH, body: { command: 'Recall', query: 'x' } }, ok, MAX);
   assert.deepEqual(result.reply, { command: 'search', alias: 'recall' });
   assert.deepEqual(handle({ headers: AUTH, body: { command: 'search', query: 'x' } }, ok, MAX).reply, { command: 'search' });
+});
+
+test('the output item carries the payload as JSON text, whatever objects the request held', () => {
+  const decision = { ok: true, route: 'search', path: '/search', payload: { query: { toString: [] }, limit: 5 } };
+  const item = asItem(decision);
+  assert.equal(typeof item.payload, 'string');
+  assert.deepEqual(JSON.parse(item.payload), { query: { toString: [] }, limit: 5 });
+  assert.equal(item.route, 'search');
+  assert.deepEqual(decision.payload.limit, 5); // the decision itself is left as it was
+  const refusal = { ok: false, status: 400, body: { error: { code: 'invalid_request', message: 'm' } } };
+  assert.deepEqual(asItem(refusal), refusal);
+});
+
+test('a field that cannot be read (as n8n\'s runner fails on {"toString": []}) is a 400 naming it', () => {
+  const body = { command: 'search', project: 'p' };
+  // Outside n8n such an object reads fine; a throwing getter stands in for the runner's proxy.
+  Object.defineProperty(body, 'query', { enumerable: true, get() { throw new TypeError('read only property'); } });
+  assert.equal(unreadableField(body), 'query');
+  assert.equal(unreadableField({ command: 'search', query: { toString: [] }, tags: ['a'] }), null);
+  const refusal = checkRequest({ headers: { authorization: 'Bearer t' }, body }, 1000);
+  assertRefusal(refusal, 400, 'invalid_request', 'query');
 });
