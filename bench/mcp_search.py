@@ -120,8 +120,7 @@ def measure(args: argparse.Namespace, cluster: Any, memories: list[dict[str, Any
     proc, n8n_url = webhook_search.start_n8n(cluster, worker_url, home)
     bridge, bridge_url = start_bridge(n8n_url, worker_url, home / "bridge.log")
     try:
-        token = requests.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
-                              headers={"X-Zikra-Worker-Secret": ws.SECRET}, timeout=30).json()["token"]
+        token = webhook_search.reader_token(requests.Session(), worker_url)
         queries = corpus.generate_queries(memories, 3 * (args.queries + args.warmup), seed=11)
         urls = {"n8n": n8n_url, "bridge": bridge_url}
         report(anyio.run(interleaved, urls, token, queries, args.warmup))

@@ -28,7 +28,6 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
 import webhook_search  # noqa: E402
 import worker_search as ws  # noqa: E402
 
@@ -56,26 +55,13 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
             urls[name] = url
         session = requests.Session()
         secret = {"X-Zikra-Worker-Secret": ws.SECRET}
-        token = session.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
-                             headers=secret).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        # Every search gets a query of its own: the worker caches query embeddings.
-        fresh = iter(corpus.generate_queries(memories, 2 * args.queries * (len(urls) + 1), seed=11))
-        times: dict[str, list[float]] = {}
-        for round_ in range(2):  # the first round warms every path up and is not counted
-            for _ in range(args.queries):
-                query = next(fresh)
-                direct = {"query": query["query"], "projects": [query["project"]], "limit": 5}
-                sample = {"worker-direct search": ws.timed_posts(session, worker_url + "/search", [direct], secret)[0]}
-                for name, url in urls.items():
-                    query = next(fresh)
-                    body = {"command": "search", "query": query["query"], "project": query["project"], "limit": 5}
-                    sample[f"{name}: trivial webhook"] = ws.timed_posts(session, url + "/webhook/zikra-trivial",
-                                                                        [{}], {})[0]
-                    sample[f"{name}: webhook search"] = ws.timed_posts(session, url + "/webhook/zikra", [body], auth)[0]
-                if round_:
-                    for key, value in sample.items():
-                        times.setdefault(key, []).append(value)
+        auth = {"Authorization": f"Bearer {webhook_search.reader_token(session, worker_url)}"}
+        paths: dict[str, webhook_search.TimedPath] = {
+            "worker-direct search": (worker_url + "/search", secret, webhook_search.direct_body)}
+        for name, url in urls.items():
+            paths[f"{name}: trivial webhook"] = (url + "/webhook/zikra-trivial", {}, None)
+            paths[f"{name}: webhook search"] = (url + "/webhook/zikra", auth, webhook_search.search_body)
+        times = webhook_search.interleaved(session, memories, args.queries, paths)
         for key, values in times.items():
             ws.report(key, values)
         first = variants[0][0]

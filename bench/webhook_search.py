@@ -22,6 +22,7 @@ import shutil
 import statistics
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -59,6 +60,47 @@ def start_n8n(cluster: postgres.Cluster, worker_url: str, home: Path, name: str 
     return proc, f"http://127.0.0.1:{port}"
 
 
+def reader_token(session: requests.Session, worker_url: str) -> str:
+    """A fresh reader token, made through the worker."""
+    response = session.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
+                            headers={"X-Zikra-Worker-Secret": ws.SECRET}, timeout=30)
+    return response.json()["token"]
+
+
+def search_body(query: dict[str, Any]) -> dict[str, Any]:
+    """The webhook's search request for a corpus query."""
+    return {"command": "search", "query": query["query"], "project": query["project"], "limit": 5}
+
+
+def direct_body(query: dict[str, Any]) -> dict[str, Any]:
+    """The worker's own search request for a corpus query."""
+    return {"query": query["query"], "projects": [query["project"]], "limit": 5}
+
+
+# A timed path: its URL, its headers, and how a query becomes its body (None: always {}).
+TimedPath = tuple[str, dict[str, str], Callable[[dict[str, Any]], dict[str, Any]] | None]
+
+
+def interleaved(session: requests.Session, memories: list[dict[str, Any]], count: int,
+                paths: dict[str, TimedPath]) -> dict[str, list[float]]:
+    """``count`` rounds, each calling every path once in turn; latencies per path (ms).
+
+    One round of ``count`` warms every path up first and is not counted. A path that takes a
+    query gets one of its own for every request: the worker caches query embeddings, so a
+    query sent down the next path too would be cheaper there.
+    """
+    askers = sum(1 for _, _, body in paths.values() if body is not None)
+    fresh = iter(corpus.generate_queries(memories, 2 * count * askers, seed=11))
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for round_ in range(2):
+        for _ in range(count):
+            for name, (url, headers, body) in paths.items():
+                elapsed = ws.timed_posts(session, url, [body(next(fresh)) if body else {}], headers)[0]
+                if round_:
+                    times[name].append(elapsed)
+    return times
+
+
 def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[dict[str, Any]], home: Path) -> None:
     """Start the worker and n8n, then time the three paths."""
     worker_port = ws.free_port()
@@ -67,21 +109,18 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
     proc, n8n_url = start_n8n(cluster, worker_url, home)
     try:
         session = requests.Session()
-        token = session.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
-                             headers={"X-Zikra-Worker-Secret": ws.SECRET}).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = {"Authorization": f"Bearer {reader_token(session, worker_url)}"}
         secret = {"X-Zikra-Worker-Secret": ws.SECRET}
         # Distinct queries for every request: the worker caches query embeddings.
         fresh = iter(corpus.generate_queries(memories, 2 * len(args.pause_ms) * args.queries + 30, seed=11))
 
         def hooked(count: int) -> list[dict[str, Any]]:
-            return [{"command": "search", "query": q["query"], "project": q["project"], "limit": 5}
-                    for q in (next(fresh) for _ in range(count))]
+            return [search_body(next(fresh)) for _ in range(count)]
 
         ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked(30), auth)  # warm up
         for pause_ms in args.pause_ms:
             pause = pause_ms / 1000
-            direct = [{"query": b["query"], "projects": [b["project"]], "limit": 5} for b in hooked(args.queries)]
+            direct = [direct_body(next(fresh)) for _ in range(args.queries)]
             trivial = ws.timed_posts(session, n8n_url + "/webhook/zikra-trivial", [{}] * args.queries, {}, pause)
             worker_times = ws.timed_posts(session, worker_url + "/search", direct, secret, pause)
             webhook_times = ws.timed_posts(session, n8n_url + "/webhook/zikra", hooked(args.queries), auth, pause)

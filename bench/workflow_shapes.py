@@ -29,7 +29,6 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
 import webhook_search  # noqa: E402
 import worker_search as ws  # noqa: E402
 
@@ -52,26 +51,12 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
     try:
         session = requests.Session()
         secret = {"X-Zikra-Worker-Secret": ws.SECRET}
-        token = session.post(worker_url + "/tokens/create", json={"owner": "bench", "role": "reader"},
-                             headers=secret).json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        paths = {"trivial webhook": "zikra-trivial", "Zikra API": "zikra",
-                 **{s.stem: webhook_path(s) for s in shapes}}
-        # Every request gets a query of its own: the worker caches query embeddings.
-        fresh = iter(corpus.generate_queries(memories, 2 * args.queries * (len(paths) + 1), seed=11))
-        times: dict[str, list[float]] = {}
-        for round_ in range(2):  # the first round warms every path up and is not counted
-            for _ in range(args.queries):
-                query = next(fresh)
-                direct = {"query": query["query"], "projects": [query["project"]], "limit": 5}
-                sample = {"worker-direct": ws.timed_posts(session, worker_url + "/search", [direct], secret)[0]}
-                for name, path in paths.items():
-                    query = next(fresh)
-                    body = {"command": "search", "query": query["query"], "project": query["project"], "limit": 5}
-                    sample[name] = ws.timed_posts(session, f"{n8n_url}/webhook/{path}", [body], auth)[0]
-                if round_:
-                    for key, value in sample.items():
-                        times.setdefault(key, []).append(value)
+        auth = {"Authorization": f"Bearer {webhook_search.reader_token(session, worker_url)}"}
+        paths = {"worker-direct": (worker_url + "/search", secret, webhook_search.direct_body),
+                 **{name: (f"{n8n_url}/webhook/{path}", auth, webhook_search.search_body)
+                    for name, path in [("trivial webhook", "zikra-trivial"), ("Zikra API", "zikra"),
+                                       *((s.stem, webhook_path(s)) for s in shapes)]}}
+        times = webhook_search.interleaved(session, memories, args.queries, paths)
         for key, values in times.items():
             ws.report(key, values)
         floor = statistics.median(times["trivial webhook"])
