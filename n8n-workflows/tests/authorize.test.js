@@ -244,21 +244,18 @@ test('get_prompt, save_prompt and log_run payloads carry their fields with nulls
 });
 
 test('each command is routed to its worker endpoint', () => {
-  const routes = Object.fromEntries(Object.keys(POLICY).map((c) => [c, run(c, 'admin').route]));
-  assert.deepEqual(routes, {
+  const decisions = Object.keys(POLICY).map((c) => [c, run(c, 'admin')]);
+  const routes = {
     search: 'search', get_memory: 'get_memory', get_prompt: 'get_prompt', stats: 'stats', save_memory: 'save_memory',
     save_requirement: 'save_memory', log_error: 'save_memory', save_prompt: 'save_prompt', log_run: 'log_run',
     list_memories: 'list_memories', list_runs: 'list_runs', update_memory: 'update_memory', archive_memory: 'archive_memory',
     restore_memory: 'restore_memory', list_tokens: 'list_tokens', create_token: 'create_token', revoke_token: 'revoke_token',
-  });
+  };
+  assert.deepEqual(Object.fromEntries(decisions.map(([c, d]) => [c, d.route])), routes);
   // "Worker: call" posts to this path: /<route>, except the token endpoints.
-  const paths = Object.fromEntries(Object.keys(POLICY).map((c) => [c, run(c, 'admin').path]));
-  assert.deepEqual(paths, {
-    search: '/search', get_memory: '/get_memory', get_prompt: '/get_prompt', stats: '/stats', save_memory: '/save_memory',
-    save_requirement: '/save_memory', log_error: '/save_memory', save_prompt: '/save_prompt', log_run: '/log_run',
-    list_memories: '/list_memories', list_runs: '/list_runs', update_memory: '/update_memory', archive_memory: '/archive_memory',
-    restore_memory: '/restore_memory', list_tokens: '/tokens/list', create_token: '/tokens/create', revoke_token: '/tokens/revoke',
-  });
+  const paths = Object.fromEntries(Object.entries(routes).map(([c, route]) => [c, `/${route}`]));
+  Object.assign(paths, { list_tokens: '/tokens/list', create_token: '/tokens/create', revoke_token: '/tokens/revoke' });
+  assert.deepEqual(Object.fromEntries(decisions.map(([c, d]) => [c, d.path])), paths);
 });
 
 test('a worker 429 with an error body (rate limit) is passed through', () => {
