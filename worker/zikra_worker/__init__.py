@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import decay, health, jsonlog, memories, memory_edits, prompts, runs, search, stats, tokens
+from . import brief, decay, health, jsonlog, memories, memory_edits, prompts, runs, search, stats, tokens
 from .embeddings import Embedder
 from .config import load_settings
 from .errors import ApiError, Unavailable, error_body
@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None, embedder: Embedder | N
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["zikra"] = rt = Runtime(settings, embedder)
-    for module in (memories, memory_edits, search, prompts, runs, decay, tokens, stats, health):
+    for module in (memories, memory_edits, search, brief, prompts, runs, decay, tokens, stats, health):
         app.register_blueprint(module.bp)
     app.before_request(_check_secret)
     app.after_request(_log_request)
