@@ -52,7 +52,8 @@ def test_the_keyword_side_finds_an_identifier_the_vector_side_ranks_low(worker, 
 def test_results_carry_score_and_parts(worker, project):
     _seed(worker, project)
     for result in worker.search(project, "PostgreSQL embeddings", limit=4)["results"]:
-        assert set(result["parts"]) == {"vector_rank", "vector_similarity", "keyword_rank", "confidence"}
+        assert set(result["parts"]) == {"vector_rank", "vector_similarity", "keyword_rank", "bm25", "relevance",
+                                        "confidence"}
         assert result["score"] > 0 and 0 <= result["parts"]["confidence"] <= 1
         for field in ("id", "project", "title", "content_md", "memory_type", "tags", "created_at"):
             assert field in result

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from flask import Blueprint, Response, jsonify
 
-from . import budget
+from . import budget, keywords
 from . import validation as v
 from .db import read, tune_hnsw
 from .errors import BadRequest
@@ -30,32 +30,45 @@ bp = Blueprint("search", __name__)
 MAX_LIMIT = 50
 MAX_QUERY_CHARS = 4000
 
+PREFIXED_COLUMNS = ", ".join("m." + name.strip() for name in MEMORY_COLUMNS.split(","))
+
 
 @dataclass(frozen=True)
 class Fusion:
     """The constants of the ranking formula (docs/search.md, docs/search-quality.md).
 
-    score = (vector_weight / (rrf_k + vector_rank)
-             + keyword_weight * keyword_coverage ** coverage_power / (rrf_k + keyword_rank))
-            * (1 - confidence_weight + confidence_weight * confidence)
+    method "rrf":  fused = vector_weight / (rrf_k + vector_rank) + keyword_weight / (rrf_k + keyword_rank)
+    method "mix":  fused = vector_weight * vector_norm + keyword_weight * keyword_norm
+                   (cosine and BM25 each scaled min-max to 0..1 over its own candidates)
+    both:          fused += identifier_boost * identifier_hits
+                   score = fused * (1 - confidence_weight + confidence_weight * confidence)
     """
 
+    method: str = "rrf"
     rrf_k: int = 5
     vector_candidates: int = 60
     keyword_candidates: int = 60
     vector_weight: float = 1.0
-    keyword_weight: float = 2.0
+    keyword_weight: float = 1.0
     confidence_weight: float = 0.5
-    # ts_rank_cd weights of the tsvector classes D, C (content), B (tags), A (title).
-    rank_weights: tuple[float, float, float, float] = (0.1, 0.2, 0.4, 1.0)
-    # Keyword candidates match every word of the query (False: websearch_to_tsquery), or
-    # any word (True: one phrase per word, OR-ed). Any-word matching helps keyword-only
-    # ranking of multi-fact questions but not the hybrid, and costs ~1.6 ms p50 and
-    # 2x p95 at 20k memories (docs/search-quality.md): off.
-    keyword_any: bool = False
-    # With keyword_any, the keyword contribution is scaled by coverage ** coverage_power,
-    # coverage being the share of the query's words the memory holds (1 when it holds all).
-    coverage_power: float = 3.0
+    # BM25: term frequency saturation and length normalisation (the usual constants).
+    k1: float = 1.2
+    b: float = 0.75
+    # A title position counts this many times in a memory's term frequency.
+    title_weight: float = 2.0
+    # A memory holding an identifier of the query (ERR_CONN_RESET, src/app/db.py) gets this
+    # much per identifier on top of the fused score: more than any fusion gives, so it ranks first.
+    identifier_boost: float = 2.0
+    # Keyword candidates: the query's lexemes rarest first while their document counts add
+    # up to this (docs/search.md), and at most scan_limit rows scored.
+    essential_budget: int = 2000
+    scan_limit: int = 4000
+    # relevance = max(clamp((cosine - floor) / (ceiling - floor)), keyword_share * scale),
+    # keyword_share being the share of the query's IDF the memory holds (calibrated in
+    # docs/search-quality.md).
+    similarity_floor: float = 0.2
+    similarity_ceiling: float = 0.7
+    keyword_share_scale: float = 1.0
     # Signals on: the bench switches one off to measure the other through this same path.
     use_vector: bool = True
     use_keyword: bool = True
@@ -70,7 +83,6 @@ class Fusion:
     def constants(self) -> dict[str, Any]:
         """The constants as JSON, for explain."""
         values = asdict(self)
-        values["rank_weights"] = list(self.rank_weights)
         del values["use_vector"], values["use_keyword"]
         return values
 
@@ -84,20 +96,51 @@ class Fusion:
 # memories. (Joining memories again on COALESCE(s.id, k.id) cost a hash join over every
 # partition at 5k memories, 7.7 of 11 ms, or 60-120 index probes at 100k.)
 #
-# The keyword query: websearch_to_tsquery, every word required; an identifier such as
-# ERR_CONN_RESET stays a phrase (err <-> conn <-> reset), src/app/db.py one file lexeme.
-# With Fusion.keyword_any, one phrase per whitespace-separated word, OR-ed, so a question
-# naming two facts matches a memory holding one; those matching every word rank first.
+# The keyword side is BM25 (docs/search.md): the query's English lexemes (stopwords
+# dropped), each weighed by its IDF in the searched projects (keyword_terms and
+# keyword_projects, kept current by the triggers of db/006_keyword_stats.sql), term
+# frequency saturating (k1), length normalised against the projects' average length (b).
+# A memory holding any of the query's rarer lexemes is a candidate: lexemes are taken
+# rarest first while their document counts add up to at most essential_budget (the rarest
+# always), so a common word does not make thousands of rows candidates; when even the
+# rarest is that common, a candidate must hold every lexeme. A memory holding an
+# identifier of the query (a phrase: ERR_CONN_RESET is err <-> conn <-> reset) is a
+# candidate too, and ranks first.
 HYBRID_SEARCH = """
-WITH words AS (
-    SELECT string_agg('(' || q::text || ')', ' | ')::tsquery AS any_word,
-           array_agg(q) AS each_word,
-           websearch_to_tsquery('english', %(query)s) AS all_words
-    FROM unnest(%(words)s::text[]) AS w, phraseto_tsquery('english', w) AS q
-    WHERE numnode(q) > 0
+WITH corpus AS MATERIALIZED (
+    SELECT GREATEST(COALESCE(sum(doc_count), 0), 1)::float8 AS n,
+           GREATEST(COALESCE(sum(total_length)::float8 / NULLIF(sum(doc_count), 0), 1), 1) AS avg_length
+    FROM keyword_projects
+    WHERE project = ANY(%(projects)s)
+),
+terms AS MATERIALIZED (
+    SELECT q.lexeme, d.df, ln(1 + (c.n - d.df + 0.5) / (d.df + 0.5)) AS idf,
+           keyword_lexeme_query(q.lexeme) AS lexeme_query,
+           sum(d.df) OVER (ORDER BY d.df, q.lexeme) - d.df AS df_before
+    FROM corpus c,
+         unnest(tsvector_to_array(to_tsvector('english', %(query)s))) AS q (lexeme),
+         LATERAL (SELECT COALESCE(sum(t.doc_count), 0)::float8 AS df FROM keyword_terms t
+                  WHERE t.project = ANY(%(projects)s) AND t.lexeme = q.lexeme) AS d
+),
+phrases AS MATERIALIZED (
+    SELECT array_agg(p) AS each_phrase, string_agg('(' || p::text || ')', ' | ')::tsquery AS any_phrase
+    FROM unnest(%(identifiers)s::text[]) AS w, phraseto_tsquery('english', w) AS p
+    WHERE numnode(p) > 0
+),
+keyword_query AS MATERIALIZED (
+    SELECT w.words, p.each_phrase,
+           COALESCE(w.words || p.any_phrase, w.words, p.any_phrase) AS candidate_query,
+           (SELECT array_agg(lexeme) FROM terms) AS lexemes,
+           (SELECT COALESCE(sum(idf), 0) FROM terms) AS query_idf,
+           (SELECT avg_length FROM corpus) AS avg_length
+    FROM phrases p,
+         (SELECT CASE WHEN min(df) <= %(essential_budget)s
+                      THEN string_agg(lexeme_query::text, ' | ') FILTER (WHERE df_before < %(essential_budget)s)
+                      ELSE string_agg(lexeme_query::text, ' & ') END::tsquery AS words
+          FROM terms) AS w
 ),
 semantic AS (
-    SELECT """ + MEMORY_COLUMNS + """, embedding <=> %(embedding)s AS distance
+    SELECT """ + MEMORY_COLUMNS + """, search_tsv, embedding <=> %(embedding)s AS distance
     FROM memories
     WHERE project = ANY(%(projects)s)
       AND (%(types)s::text[] IS NULL OR memory_type = ANY(%(types)s))
@@ -109,22 +152,38 @@ semantic_ranked AS (
     SELECT *, 1 - distance AS similarity, ROW_NUMBER() OVER (ORDER BY distance) AS rank
     FROM semantic
 ),
-keyword AS (
-    SELECT """ + MEMORY_COLUMNS + """, search_tsv,
-           (search_tsv @@ all_words) AS all_matched,
-           ts_rank_cd(%(rank_weights)s::float4[], search_tsv,
-                      CASE WHEN %(keyword_any)s THEN any_word ELSE all_words END) AS keyword_score
-    FROM memories, words
+keyword_candidates AS (
+    SELECT """ + PREFIXED_COLUMNS + """, m.search_tsv, m.embedding
+    FROM memories m, keyword_query kq
     WHERE %(use_keyword)s
-      AND search_tsv @@ CASE WHEN %(keyword_any)s THEN any_word ELSE all_words END
-      AND project = ANY(%(projects)s)
-      AND (%(types)s::text[] IS NULL OR memory_type = ANY(%(types)s))
-      AND (%(include_archived)s OR archived_at IS NULL)
-    ORDER BY all_matched DESC, keyword_score DESC
+      AND m.search_tsv @@ kq.candidate_query
+      AND m.project = ANY(%(projects)s)
+      AND (%(types)s::text[] IS NULL OR m.memory_type = ANY(%(types)s))
+      AND (%(include_archived)s OR m.archived_at IS NULL)
+    LIMIT %(scan_limit)s
+),
+keyword AS (
+    SELECT c.*, s.bm25, s.matched_idf, ident.hits AS identifier_hits
+    FROM keyword_candidates c
+    CROSS JOIN keyword_query kq
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(sum(t.idf * u.tf * (%(k1)s + 1)
+                            / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * length(c.search_tsv) / kq.avg_length))),
+                        0) AS bm25,
+               COALESCE(sum(t.idf), 0) AS matched_idf
+        FROM (SELECT lexeme, cardinality(positions)
+                             + (%(title_weight)s - 1) * cardinality(array_positions(weights, 'A')) AS tf
+              FROM unnest(c.search_tsv)
+              WHERE lexeme = ANY(kq.lexemes)) AS u
+        JOIN terms t ON t.lexeme = u.lexeme
+    ) AS s
+    CROSS JOIN LATERAL (SELECT count(*) AS hits FROM unnest(kq.each_phrase) AS p WHERE c.search_tsv @@ p) AS ident
+    ORDER BY ident.hits DESC, s.bm25 DESC
     LIMIT %(keyword_candidates)s
 ),
 keyword_ranked AS (
-    SELECT *, ROW_NUMBER() OVER (ORDER BY all_matched DESC, keyword_score DESC) AS rank
+    SELECT *, 1 - (embedding <=> %(embedding)s) AS similarity,
+           ROW_NUMBER() OVER (ORDER BY identifier_hits DESC, bm25 DESC) AS rank
     FROM keyword
 ),
 joined AS (
@@ -140,77 +199,65 @@ joined AS (
            COALESCE(s.confidence, k.confidence) AS confidence,
            COALESCE(s.archived_at, k.archived_at) AS archived_at,
            s.rank AS vector_rank, s.similarity AS vector_similarity,
-           k.rank AS keyword_rank, k.keyword_score,
-           -- Share of the query's words this memory holds: a memory matching one common
-           -- word of a long question is weak keyword evidence. Only for the candidates.
-           CASE WHEN k.rank IS NULL THEN NULL
-                WHEN NOT %(keyword_any)s THEN 1.0::float8  -- every word matched
-                ELSE (SELECT count(*) FROM words, unnest(words.each_word) AS one_word
-                      WHERE k.search_tsv @@ one_word)::float8
-                     / GREATEST((SELECT cardinality(each_word) FROM words), 1)
-           END AS keyword_coverage
+           k.rank AS keyword_rank, k.bm25, COALESCE(k.identifier_hits, 0) AS identifier_hits,
+           COALESCE(s.similarity, k.similarity) AS cosine,
+           -- Share of the query's IDF the memory holds; a find of the vector side alone is
+           -- looked up lexeme by lexeme in its tsvector.
+           COALESCE(k.matched_idf,
+                    (SELECT COALESCE(sum(t.idf), 0) FROM terms t WHERE s.search_tsv @@ t.lexeme_query))
+             / NULLIF((SELECT query_idf FROM keyword_query), 0) AS keyword_share,
+           (s.similarity - min(s.similarity) OVER ())
+             / NULLIF(max(s.similarity) OVER () - min(s.similarity) OVER (), 0) AS vector_norm,
+           (k.bm25 - min(k.bm25) OVER ()) / NULLIF(max(k.bm25) OVER () - min(k.bm25) OVER (), 0) AS keyword_norm
     FROM semantic_ranked s
     FULL OUTER JOIN keyword_ranked k ON k.id = s.id
 ),
 fused AS (
     SELECT j.*,
-           COALESCE(%(vector_weight)s / (%(rrf_k)s + vector_rank), 0)
-             + COALESCE(%(keyword_weight)s * power(keyword_coverage, %(coverage_power)s)
-                        / (%(rrf_k)s + keyword_rank), 0) AS fused_score
+           CASE WHEN %(mix)s
+                THEN %(vector_weight)s * COALESCE(vector_norm, CASE WHEN vector_rank IS NOT NULL THEN 1 END, 0)
+                     + %(keyword_weight)s * COALESCE(keyword_norm, CASE WHEN keyword_rank IS NOT NULL THEN 1 END, 0)
+                ELSE COALESCE(%(vector_weight)s / (%(rrf_k)s + vector_rank), 0)
+                     + COALESCE(%(keyword_weight)s / (%(rrf_k)s + keyword_rank), 0)
+           END + %(identifier_boost)s * identifier_hits AS fused_score,
+           GREATEST(LEAST(GREATEST((cosine - %(similarity_floor)s)
+                                   / (%(similarity_ceiling)s - %(similarity_floor)s), 0), 1),
+                    LEAST(COALESCE(keyword_share, 0) * %(keyword_share_scale)s, 1)) AS relevance
     FROM joined j
 )
 SELECT *, fused_score * (1 - %(confidence_weight)s + %(confidence_weight)s * confidence) AS score
 FROM fused
+WHERE relevance >= %(min_relevance)s
 ORDER BY score DESC, updated_at DESC
 LIMIT %(limit)s
 """
 
-# The query's lexemes found in each returned memory: only for explain, only for the rows
-# returned, so a normal search does not pay for it.
-MATCHED_TERMS = """
-SELECT m.id, ARRAY(
-    SELECT lexeme FROM unnest(tsvector_to_array(m.search_tsv)) AS lexeme
-    INTERSECT
-    SELECT lexeme FROM unnest(tsvector_to_array(to_tsvector('english', %(query)s))) AS lexeme
-    ORDER BY 1) AS matched_terms
-FROM memories m
-WHERE m.id = ANY(%(ids)s) AND m.project = ANY(%(projects)s)
-"""
-
-
-def query_words(query: str) -> list[str]:
-    """The query split on whitespace: each word becomes one phrase of the keyword query."""
-    return query.split()
+# The columns the ranking computes beyond the memory's own: dropped from a result (some
+# become its parts).
+RANKING_COLUMNS = ("vector_rank", "vector_similarity", "keyword_rank", "bm25", "identifier_hits", "cosine",
+                   "keyword_share", "vector_norm", "keyword_norm", "fused_score", "relevance", "score")
 
 
 def rank(conn: psycopg.Connection[Any], request: dict[str, Any], fusion: Fusion,
          session_ef_search: int = 0) -> list[dict[str, Any]]:
     """Run the hybrid statement: the top ``request["limit"]`` rows, best first.
 
-    ``request`` holds ``query``, ``embedding``, ``projects``, ``types``, ``include_archived``
-    and ``limit``. Nothing is reinforced here: the endpoint does that for what it returns.
-    ``session_ef_search``: the connection's session already scans HNSW with this
-    ``ef_search`` (the worker's pool); below the candidate count, this transaction sets it.
+    ``request`` holds ``query``, ``embedding``, ``projects``, ``types``, ``include_archived``,
+    ``limit`` and optionally ``min_relevance``. Nothing is reinforced here: the endpoint does
+    that for what it returns. ``session_ef_search``: the connection's session already scans
+    HNSW with this ``ef_search`` (the worker's pool); below the candidate count, this
+    transaction sets it.
     """
     limit = request["limit"]
-    params = {**request, "words": query_words(request["query"]),
-              "rrf_k": fusion.rrf_k, "vector_weight": fusion.vector_weight,
-              "keyword_weight": fusion.keyword_weight, "confidence_weight": fusion.confidence_weight,
-              "vector_candidates": max(fusion.vector_candidates, limit),
-              "keyword_candidates": max(fusion.keyword_candidates, limit),
-              "rank_weights": list(fusion.rank_weights),
+    params = {**request, "identifiers": keywords.identifiers(request["query"]),
+              "min_relevance": request.get("min_relevance") or 0.0,
+              **fusion.constants(), "mix": fusion.method == "mix",
               "use_vector": fusion.use_vector, "use_keyword": fusion.use_keyword,
-              "keyword_any": fusion.keyword_any, "coverage_power": fusion.coverage_power}
+              "vector_candidates": max(fusion.vector_candidates, limit),
+              "keyword_candidates": max(fusion.keyword_candidates, limit)}
     if params["vector_candidates"] > session_ef_search:
         tune_hnsw(conn, params["vector_candidates"])
     return conn.execute(HYBRID_SEARCH, params).fetchall()
-
-
-def matched_terms(conn: psycopg.Connection[Any], query: str, ids: list[Any],
-                  projects: list[str]) -> dict[Any, list[str]]:
-    """The query lexemes present in each memory's search_tsv."""
-    rows = conn.execute(MATCHED_TERMS, {"query": query, "ids": ids, "projects": projects}).fetchall()
-    return {row["id"]: row["matched_terms"] for row in rows}
 
 
 def _params(body: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
@@ -229,20 +276,23 @@ def _params(body: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
         "max_tokens": v.integer(body, "max_tokens", default=settings["DEFAULT_MAX_TOKENS"],
                                 minimum=1, maximum=1_000_000),
         "explain": v.boolean(body, "explain"),
+        "min_relevance": v.number(body, "min_relevance", minimum=0.0, maximum=1.0),
     }
 
 
-def _result(row: dict[str, Any], fusion: Fusion, terms: dict[Any, list[str]] | None) -> dict[str, Any]:
+def _result(row: dict[str, Any], fusion: Fusion,
+            terms: dict[Any, list[dict[str, Any]]] | None) -> dict[str, Any]:
     details = explain(row, fusion.constants(), terms.get(row["id"], [])) if terms is not None else None
-    for key in ("keyword_score", "keyword_coverage", "fused_score"):
-        row.pop(key)
     parts = {
-        "vector_rank": row.pop("vector_rank"),
-        "vector_similarity": _rounded(row.pop("vector_similarity")),
-        "keyword_rank": row.pop("keyword_rank"),
+        "vector_rank": row["vector_rank"],
+        "vector_similarity": _rounded(row["vector_similarity"]),
+        "keyword_rank": row["keyword_rank"],
+        "bm25": _rounded(row["bm25"]),
+        "relevance": _rounded(row["relevance"]),
         "confidence": _rounded(row["confidence"]),
     }
-    result = {**jsonable(row), "score": _rounded(row.pop("score"), 6), "parts": parts}
+    result = {**jsonable({k: val for k, val in row.items() if k not in RANKING_COLUMNS}),
+              "score": _rounded(row["score"], 6), "parts": parts}
     if details is not None:
         result["explain"] = details
     return result
@@ -277,11 +327,12 @@ def search() -> Response:
 
     # Autocommit: the ranking is one statement, with no BEGIN or COMMIT round trips. Safe to
     # repeat, so db.read may run it again on a fresh connection when the pooled one died idle.
-    def ranked(conn: psycopg.Connection[Any]) -> tuple[list[dict[str, Any]], dict[Any, list[str]] | None]:
+    def ranked(conn: psycopg.Connection[Any]) -> tuple[list[dict[str, Any]], dict[Any, list[dict[str, Any]]] | None]:
         rows = rank(conn, params, fusion, session_ef_search=rt.hnsw_ef_search)
         terms = None
         if params["explain"]:
-            terms = matched_terms(conn, params["query"], [r["id"] for r in rows], params["projects"]) if rows else {}
+            terms = keywords.explain_terms(conn, params["query"], [r["id"] for r in rows], params["projects"],
+                                           fusion.title_weight) if rows else {}
         return rows, terms
 
     rows, terms = read(rt.pool, ranked)
