@@ -11,6 +11,7 @@
 
 const COMMANDS = {
   search: ['find', 'query', 'recall', 'retrieve', 'lookup', 'remember', 'search_memory'],
+  brief: ['project_brief'],
   save_memory: ['save', 'store', 'write', 'add_memory'],
   get_memory: ['get', 'fetch'],
   get_prompt: ['prompt', 'run_prompt', 'fetch_prompt'],
@@ -95,6 +96,7 @@ const RANK = { reader: 1, writer: 2, admin: 3 };
 // unless `path` says otherwise).
 const POLICY = {
   search: { role: 'reader', route: 'search' },
+  brief: { role: 'reader', route: 'brief' },
   get_memory: { role: 'reader', route: 'get_memory' },
   get_prompt: { role: 'reader', route: 'get_prompt' },
   stats: { role: 'reader', route: 'stats' },
@@ -171,7 +173,10 @@ function payloadFor(command, body, projects, owner, allowed) {
     case 'search':
       return { query: body.query, projects, memory_types: body.memory_type ?? null, limit: body.limit ?? 5,
         max_tokens: body.max_tokens ?? null, include_archived: body.include_archived ?? false,
-        explain: body.explain ?? false };
+        explain: body.explain ?? false, min_relevance: body.min_relevance ?? null };
+    case 'brief':
+      // The policy is added by the workflow's "Brief policy" node, never taken from the request.
+      return { project, max_tokens: body.max_tokens ?? null };
     case 'save_memory': case 'save_requirement': case 'log_error':
       return { project, title: body.title, content_md: body.content_md, tags: body.tags ?? [], source: body.source ?? null,
         created_by: owner, memory_type: POLICY[command].memoryType || (body.memory_type ?? 'decision') };

@@ -11,6 +11,7 @@ const request = (command, body = {}, requested = command) => ({ command, request
 // A body that passes the required-field check of each command.
 const VALID = {
   search: { query: 'why postgres' },
+  brief: {},
   save_memory: { title: 'Use pgvector', content_md: 'Because.' },
   save_requirement: { title: 'Must be fast', content_md: 'p95 < 50 ms' },
   log_error: { title: 'Timeout', content_md: 'Stack...' },
@@ -28,7 +29,7 @@ const VALID = {
   create_token: { owner: 'bob', role: 'reader' },
   revoke_token: { id: '00000000-0000-0000-0000-000000000002' },
 };
-const READS = ['search', 'get_memory', 'get_prompt', 'stats', 'list_memories', 'list_runs'];
+const READS = ['search', 'brief', 'get_memory', 'get_prompt', 'stats', 'list_memories', 'list_runs'];
 const WRITES = ['save_memory', 'save_requirement', 'log_error', 'save_prompt', 'log_run', 'update_memory', 'archive_memory', 'restore_memory'];
 const ADMIN = ['list_tokens', 'create_token', 'revoke_token'];
 const BY_ID = ['get_memory', 'update_memory', 'archive_memory', 'restore_memory'];
@@ -187,10 +188,18 @@ test('project: a malformed value (empty list, non-strings, blank names, too long
 
 test('search: defaults limit 5, no type filter, no budget, archived excluded; sent values are kept', () => {
   assert.deepEqual(run('search').payload,
-    { query: 'why postgres', projects: ['default'], memory_types: null, limit: 5, max_tokens: null, include_archived: false, explain: false });
-  const sent = run('search', 'reader', null, { limit: 20, memory_type: ['decision', 'error'], max_tokens: 800, include_archived: true, explain: true });
+    { query: 'why postgres', projects: ['default'], memory_types: null, limit: 5, max_tokens: null, include_archived: false, explain: false, min_relevance: null });
+  const sent = run('search', 'reader', null, { limit: 20, memory_type: ['decision', 'error'], max_tokens: 800, include_archived: true, explain: true, min_relevance: 0.5 });
   assert.deepEqual(sent.payload,
-    { query: 'why postgres', projects: ['default'], memory_types: ['decision', 'error'], limit: 20, max_tokens: 800, include_archived: true, explain: true });
+    { query: 'why postgres', projects: ['default'], memory_types: ['decision', 'error'], limit: 20, max_tokens: 800, include_archived: true, explain: true, min_relevance: 0.5 });
+});
+
+test('brief: one project (the default, or the token\'s only one) and the budget; the policy is never the request\'s', () => {
+  assert.deepEqual(run('brief', 'reader').payload, { project: 'default', max_tokens: null });
+  assert.deepEqual(run('brief', 'reader', ['web'], { max_tokens: 300, policy: { sections: [] } }).payload, { project: 'web', max_tokens: 300 });
+  assert.deepEqual([run('brief').route, run('brief').path], ['brief', '/brief']);
+  assertRefusal(run('brief', 'reader', null, { project: ['a', 'b'] }), 400, 'invalid_request', 'project');
+  assertRefusal(run('brief', 'reader', ['web'], { project: 'api' }), 403, 'forbidden');
 });
 
 test('save_memory: memory_type defaults to decision, a sent one is kept; tags, source and created_by filled', () => {
@@ -246,7 +255,7 @@ test('get_prompt, save_prompt and log_run payloads carry their fields with nulls
 test('each command is routed to its worker endpoint', () => {
   const decisions = Object.keys(POLICY).map((c) => [c, run(c, 'admin')]);
   const routes = {
-    search: 'search', get_memory: 'get_memory', get_prompt: 'get_prompt', stats: 'stats', save_memory: 'save_memory',
+    search: 'search', brief: 'brief', get_memory: 'get_memory', get_prompt: 'get_prompt', stats: 'stats', save_memory: 'save_memory',
     save_requirement: 'save_memory', log_error: 'save_memory', save_prompt: 'save_prompt', log_run: 'log_run',
     list_memories: 'list_memories', list_runs: 'list_runs', update_memory: 'update_memory', archive_memory: 'archive_memory',
     restore_memory: 'restore_memory', list_tokens: 'list_tokens', create_token: 'create_token', revoke_token: 'revoke_token',

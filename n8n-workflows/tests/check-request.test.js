@@ -82,9 +82,9 @@ test('every command and alias of SPEC §2 resolves to its command', () => {
   }
 });
 
-test('the command table is SPEC §2 plus stats, the listings, the edits and token management, with no name claimed twice', () => {
+test('the command table is SPEC §2 plus brief, stats, the listings, the edits and token management, with no name claimed twice', () => {
   assert.deepEqual(COMMANDS, {
-    ...SPEC_ALIASES, stats: ['memory_stats'], list_memories: ['list'], update_memory: ['edit', 'update'],
+    ...SPEC_ALIASES, brief: ['project_brief'], stats: ['memory_stats'], list_memories: ['list'], update_memory: ['edit', 'update'],
     archive_memory: ['archive'], restore_memory: ['restore', 'unarchive'], list_runs: [], list_tokens: [],
     create_token: [], revoke_token: [],
   });
