@@ -5,4 +5,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 # The memory browser's tests drive Debian's Chromium (a no-op when it is installed).
 bash "$ROOT/scripts/install-browser.sh"
+# The queue-mode tests run Debian's redis-server (a no-op when it is installed).
+bash "$ROOT/scripts/install-redis.sh"
 exec "$ROOT/.venv/bin/python" -m pytest "$@"
