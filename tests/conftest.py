@@ -53,15 +53,25 @@ def zikra_home() -> Iterator[Path]:
     shutil.rmtree(home, ignore_errors=True)
 
 
+WORKER_ROLE_PASSWORD = "test-worker-role-password"
+
+
 @pytest.fixture(scope="session")
 def pg(zikra_home: Path) -> Iterator[postgres.Cluster]:
-    """A throwaway PostgreSQL + pgvector cluster with an empty ``zikra`` database."""
+    """A throwaway PostgreSQL + pgvector cluster with an empty ``zikra`` database, owned by the
+    worker's own (non-superuser) role as in an installation; ``pg.url()`` is the superuser's."""
     cluster = postgres.cluster(zikra_home, free_port())
     postgres.init(cluster)
     postgres.start(cluster)
-    postgres.ensure_database(cluster, "zikra")
+    postgres.ensure_role(cluster, "zikra_worker", WORKER_ROLE_PASSWORD)
+    postgres.ensure_database(cluster, "zikra", "zikra_worker", extensions=("vector",))
     yield cluster
     postgres.stop(cluster, mode="immediate")
+
+
+def worker_database_url(cluster: postgres.Cluster) -> str:
+    """The worker's URL: its own role, which owns the ``zikra`` database and is no superuser."""
+    return postgres.role_url(cluster, "zikra_worker", WORKER_ROLE_PASSWORD, "zikra")
 
 
 class WorkerProcess:
@@ -82,14 +92,18 @@ class WorkerProcess:
         except requests.RequestException:
             return False
 
+    def launch(self) -> subprocess.Popen[bytes]:
+        """Start gunicorn without waiting for it."""
+        with open(self.log_path, "a") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--config", str(REPO / "worker" / "gunicorn.conf.py"),
+                 "--chdir", str(REPO / "worker"), "zikra_worker:create_app()"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        return self.proc
+
     def start(self) -> None:
         """Start gunicorn and wait until it is healthy."""
-        log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", str(REPO / "worker" / "gunicorn.conf.py"),
-             "--chdir", str(REPO / "worker"), "zikra_worker:create_app()"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        self.launch()
 
         def up() -> bool:
             assert self.proc is not None and self.proc.poll() is None, self.log_path.read_text()[-3000:]
@@ -107,7 +121,7 @@ class WorkerProcess:
 @pytest.fixture(scope="session")
 def worker_process(pg: postgres.Cluster, zikra_home: Path) -> Iterator[WorkerProcess]:
     """The running worker process (two gunicorn processes), migrated at start."""
-    process = WorkerProcess(pg.url(), zikra_home / "worker.log")
+    process = WorkerProcess(worker_database_url(pg), zikra_home / "worker.log")
     process.start()
     yield process
     process.stop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import pwd
 import subprocess
 import sys
 from pathlib import Path
@@ -80,10 +81,35 @@ def test_the_launcher_runs_the_program_with_exactly_the_saved_environment(tmp_pa
 
 def test_services_see_our_settings_and_the_system_basics_not_the_whole_shell(home: Path):
     env = {"ZIKRA_WORKER_PORT": "1", "N8N_LOG_LEVEL": "debug", "PATH": "/bin", "OPENAI_API_KEY": "k",
-           "SSH_AUTH_SOCK": "/tmp/agent", "PS1": "$ ", "OLDPWD": "/root"}
+           "SSH_AUTH_SOCK": "/tmp/agent", "PS1": "$ ", "OLDPWD": "/root",
+           "ZIKRA_N8N_OWNER_PASSWORD": "operator-only", "ZIKRA_N8N_OWNER_EMAIL": "o@example.com"}
     kept = services.service_env(env)
+    # As root the services run as the service user, with a HOME of their own under ZIKRA_HOME.
+    own_home = {"HOME": str(home / "home")} if os.geteuid() == 0 else {}
     assert kept == {"ZIKRA_WORKER_PORT": "1", "N8N_LOG_LEVEL": "debug", "PATH": "/bin",
-                    "OPENAI_API_KEY": "k", "ZIKRA_HOME": str(home)}
+                    "OPENAI_API_KEY": "k", "ZIKRA_HOME": str(home), **own_home}
+
+
+def test_as_root_every_program_runs_as_the_service_user_on_an_interpreter_it_can_run(home: Path):
+    if os.geteuid() != 0:
+        pytest.skip("only root hands the services to the service user")
+    env = {"ZIKRA_DATABASE_URL": "postgresql://zikra_worker:pw@127.0.0.1:54329/zikra", "ZIKRA_N8N_WORKERS": "1",
+           "ZIKRA_N8N_WEBHOOK_PROCESSORS": "1", "PATH": "/usr/bin:/bin"}
+    found = services.programs(env)
+    assert {name: p.user for name, p in found.items()} == {name: "zikra" for name in found}
+    conf = parse(supervisor.render(list(found.values())))
+    for name, program in found.items():
+        assert conf.get(f"program:{name}", "user") == "zikra"
+        if program.env is not None:  # the launcher reads its environment file as that user
+            env_file = home / "run" / f"{name}.env.json"
+            assert env_file.stat().st_uid == pwd.getpwnam("zikra").pw_uid
+            assert env_file.stat().st_mode & 0o777 == 0o600
+    command = conf.get("program:worker", "command").split()
+    python = next(arg for arg in command if arg.endswith("/python") or "/python3" in arg)
+    done = subprocess.run(["runuser", "-u", "zikra", "--", "/usr/bin/env", *[a for a in command if "=" in a],
+                           python, "-c", "import zikra_worker, zikra_bridge, gunicorn"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
 
 
 def test_queue_mode_adds_redis_and_n8n_workers_with_ports_of_their_own(home: Path):

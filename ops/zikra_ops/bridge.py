@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 
-from . import n8n, worker
+from . import n8n, service_user, worker
 from .paths import log_dir, run_dir
 from .pidfile import answers_ok, live_pid, terminate
 from .supervisor import Program
@@ -37,8 +37,11 @@ def bridge_env(env: dict[str, str]) -> dict[str, str]:
 
 def program(env: dict[str, str]) -> Program:
     """The bridge (``python -m zikra_bridge``) as a supervised program."""
-    return Program("bridge", [sys.executable, "-m", "zikra_bridge"], priority=40, env=bridge_env(env),
-                   stopwaitsecs=15, startsecs=2)
+    user = service_user.user()
+    python = service_user.python() if user else sys.executable
+    return Program("bridge", [python, "-m", "zikra_bridge"], priority=40,
+                   env={**bridge_env(env), **(service_user.library_path() if user else {})},
+                   user=user, stopwaitsecs=15, startsecs=2)
 
 
 def pid_file() -> Path:

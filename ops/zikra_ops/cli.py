@@ -11,16 +11,17 @@ from pathlib import Path
 
 import psycopg
 
-from . import backup, envfile, memory_jsonl, postgres, services, supervisor
-from .paths import log_dir
+from . import backup, envfile, memory_jsonl, n8n, postgres, services, supervisor
+from .paths import env_file, log_dir
 
 WORKFLOWS = services.WORKFLOWS
 
 
 def _env() -> dict[str, str]:
+    if env_file().exists():
+        envfile.ensure({})  # an installation made by an older version gets the newer secrets
     env = envfile.environment()
-    port = int(env.get("ZIKRA_PG_PORT") or postgres.DEFAULT_PORT)
-    env.setdefault("ZIKRA_DATABASE_URL", env.get("DATABASE_URL") or postgres.cluster(port=port).url())
+    env.setdefault("ZIKRA_DATABASE_URL", env.get("DATABASE_URL") or services.embedded_worker_url(env))
     return env
 
 
@@ -99,13 +100,17 @@ def cmd_backup(args: argparse.Namespace) -> None:
 def cmd_restore(args: argparse.Namespace) -> None:
     """Replace the memory database's content with a backup (the worker is stopped meanwhile)."""
     env = _env()
-    url = _database_url(env)
+    _database_url(env)  # fails when PostgreSQL is not running
     backup.check(Path(args.file))
     was_running = (supervisor.info("worker") or {}).get("statename") == "RUNNING"
     if was_running:
         supervisor.stop("worker")  # its pooled connections and cached plans belong to the old tables
     try:
-        backup.restore(url, Path(args.file))
+        # As the superuser: the restore recreates the pgvector extension, which the worker's role
+        # may not; the worker's role then gets the restored tables.
+        backup.restore(services.admin_url(env), Path(args.file))
+        if services.uses_embedded_db(env):
+            postgres.ensure_database(services.cluster(env), "zikra", services.WORKER_ROLE)
         print(f"restore: {args.file} restored")
     finally:
         if was_running:
@@ -131,6 +136,17 @@ def cmd_import(args: argparse.Namespace) -> None:
           f"({counts['reembedded']} embedded again with the configured model)")
 
 
+def cmd_editor(_: argparse.Namespace) -> None:
+    """How to log in to n8n's editor: its address and the owner login made at install."""
+    env = _env()
+    email, password = n8n.owner_login(env)
+    print(f"n8n editor: http://127.0.0.1:{n8n.port(env)}/  (loopback only; from another machine, "
+          f"ssh -L {n8n.port(env)}:127.0.0.1:{n8n.port(env)} this host)")
+    print(f"  email:    {email}")
+    print(f"  password: {password}")
+    print(f"(kept in {env_file()}, mode 600)")
+
+
 def cmd_worker_tool(args: argparse.Namespace) -> None:
     """Run ``zikra-worker`` (token, migrate, reembed) with this installation's settings."""
     done = subprocess.run([sys.executable, "-m", "zikra_worker.cli", *args.rest], env=_env())
@@ -141,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zikra", description=__doc__)
     sub = parser.add_subparsers(required=True, dest="command")
     for name, run in (("up", cmd_up), ("down", cmd_down), ("status", cmd_status),
-                      ("workflows", cmd_workflows)):
+                      ("workflows", cmd_workflows), ("editor", cmd_editor)):
         sub.add_parser(name, help=run.__doc__).set_defaults(run=run)
     restart = sub.add_parser("restart", help=cmd_restart.__doc__)
     restart.add_argument("service", nargs="*", help=f"any of {', '.join(services.ORDER)} … (default: all)")

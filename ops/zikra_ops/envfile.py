@@ -24,11 +24,18 @@ def read(path: Path | None = None) -> dict[str, str]:
 
 
 def ensure(defaults: dict[str, str], path: Path | None = None) -> dict[str, str]:
-    """Create the env file with fresh secrets if missing; add any default it lacks. Mode 600."""
+    """Create the env file with fresh secrets if missing; add any default or secret it lacks (an
+    installation made by an older version gets the newer secrets). Mode 600."""
     path = path or env_file()
     values = read(path)
     generated = {"ZIKRA_WORKER_SECRET": secrets.token_urlsafe(32),
-                 "ZIKRA_N8N_ENCRYPTION_KEY": secrets.token_urlsafe(32)}
+                 "ZIKRA_N8N_ENCRYPTION_KEY": secrets.token_urlsafe(32),
+                 # The database roles of the worker and of n8n (the superuser's password is kept
+                 # beside the cluster, for the operator's commands only).
+                 "ZIKRA_PG_WORKER_PASSWORD": secrets.token_urlsafe(32),
+                 "ZIKRA_N8N_DB_PASSWORD": secrets.token_urlsafe(32),
+                 # n8n's owner login: n8n wants a digit and a capital letter, 8 to 64 characters.
+                 "ZIKRA_N8N_OWNER_PASSWORD": "Zk9-" + secrets.token_urlsafe(24)}
     missing = {k: v for k, v in {**generated, **defaults}.items() if k not in values}
     if missing:
         path.parent.mkdir(parents=True, exist_ok=True)

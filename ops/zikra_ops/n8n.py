@@ -26,11 +26,11 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
-from . import envfile, postgres
+from . import envfile, postgres, service_user
 from .pidfile import answers_ok, live_pid
 from .supervisor import Program
 from .paths import REPO_ROOT, log_dir, run_dir, zikra_home
@@ -39,6 +39,12 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 5678
 CLI_TIMEOUT_S = 120
+# n8n's database role on the embedded cluster: it owns the n8n database, nothing else.
+DB_ROLE = "zikra_n8n"
+# n8n's owner account, created by `zikra up` right after n8n's first start: until an owner
+# exists, n8n lets anyone who reaches it claim the instance (POST /rest/owner/setup).
+OWNER_EMAIL = "owner@zikra.localhost"
+OWNER_SETUP_TIMEOUT_S = 10
 
 # Headless and offline: no telemetry, no version checks, no templates, no MCP registry.
 OFFLINE_ENV = {
@@ -176,8 +182,10 @@ def build_env(database_url: str, encryption_key: str, base: dict[str, str] | Non
 
 
 def run_cli(args: list[str], env: dict[str, str], log_file: Path,
-            timeout_s: float = CLI_TIMEOUT_S, install: Install | None = None) -> str:
+            timeout_s: float = CLI_TIMEOUT_S, install: Install | None = None, user: str | None = None) -> str:
     """Run one n8n CLI command, output to ``log_file`` (never a pipe: n8n spins on EPIPE).
+
+    With ``user``, the command runs as that user (n8n's files must stay the service user's).
 
     Raises:
         RuntimeError: non-zero exit or timeout; the message has the end of the log.
@@ -185,9 +193,10 @@ def run_cli(args: list[str], env: dict[str, str], log_file: Path,
     install = install or Install.from_home()
     env = {**env, "N8N_LOG_LEVEL": "info"}  # the CLI reports (ids, results) at info level
     command = ["timeout", "-k", "10", str(int(timeout_s)), str(install.n8n_bin), *args]
+    as_user = {"user": user, "group": user, "extra_groups": []} if user else {}
     with open(log_file, "w") as out:
         done = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, check=False)
+                              stdin=subprocess.DEVNULL, check=False, **as_user)
     text = log_file.read_text(errors="replace")
     if done.returncode != 0:
         what = "timed out" if done.returncode in (124, 137) else f"exited {done.returncode}"
@@ -245,22 +254,25 @@ def _active_ids_from_database(env: dict[str, str]) -> set[str] | None:
         return None
 
 
-def import_and_publish(workflow_dir: Path, env: dict[str, str]) -> list[str]:
+def import_and_publish(workflow_dir: Path, env: dict[str, str], user: str | None = None) -> list[str]:
     """Import every workflow of a folder, publish each, and check they are all active.
 
     Run it while n8n is stopped; the workflows serve from the next start. Already
     published copies are unpublished first: n8n 2.41's import cannot deactivate them
     itself without an owner account ("You do not have permission to deactivate").
-    Returns the published ids. Raises: RuntimeError on any failed step.
+    With ``user``, the CLI runs as that user. Returns the published ids.
+    Raises: RuntimeError on any failed step.
     """
     ids = workflow_ids(workflow_dir)
     logs = log_dir()
     for workflow_id in sorted(set(ids) & active_ids(env)):
-        run_cli(["unpublish:workflow", f"--id={workflow_id}"], env, logs / f"n8n-unpublish-{workflow_id}.log")
+        run_cli(["unpublish:workflow", f"--id={workflow_id}"], env, logs / f"n8n-unpublish-{workflow_id}.log",
+                user=user)
     run_cli(["import:workflow", "--separate", f"--input={workflow_dir.resolve()}"], env,
-            logs / "n8n-import.log")
+            logs / "n8n-import.log", user=user)
     for workflow_id in ids:
-        run_cli(["publish:workflow", f"--id={workflow_id}"], env, logs / f"n8n-publish-{workflow_id}.log")
+        run_cli(["publish:workflow", f"--id={workflow_id}"], env, logs / f"n8n-publish-{workflow_id}.log",
+                user=user)
     missing = set(ids) - active_ids(env)
     if missing:
         raise RuntimeError(f"not active after publish: {sorted(missing)}; see {logs}/n8n-publish-*.log")
@@ -383,11 +395,54 @@ def settings(env: dict[str, str] | None = None) -> tuple[str, str]:
     """
     env = envfile.environment() if env is None else env
     pg_port = env.get("ZIKRA_PG_PORT") or postgres.DEFAULT_PORT
-    url = env.get("ZIKRA_N8N_DATABASE_URL") or f"postgresql://postgres@127.0.0.1:{pg_port}/n8n"
+    password = quote(env.get("ZIKRA_N8N_DB_PASSWORD", ""), safe="")
+    url = env.get("ZIKRA_N8N_DATABASE_URL") or f"postgresql://{DB_ROLE}:{password}@127.0.0.1:{pg_port}/n8n"
     key = env.get("ZIKRA_N8N_ENCRYPTION_KEY")
     if not key:
         key = envfile.ensure({}).get("ZIKRA_N8N_ENCRYPTION_KEY", "")
     return url, key
+
+
+def owner_login(env: dict[str, str]) -> tuple[str, str]:
+    """The email and password of n8n's owner account (from the installation's env file)."""
+    return env.get("ZIKRA_N8N_OWNER_EMAIL") or OWNER_EMAIL, env.get("ZIKRA_N8N_OWNER_PASSWORD", "")
+
+
+def owner_pending(n8n_port: int) -> bool:
+    """Whether n8n still offers its owner setup to anyone (``showSetupOnFirstLoad``)."""
+    reply = requests.get(f"http://127.0.0.1:{n8n_port}/rest/settings", timeout=OWNER_SETUP_TIMEOUT_S)
+    reply.raise_for_status()
+    return bool(reply.json().get("data", {}).get("userManagement", {}).get("showSetupOnFirstLoad"))
+
+
+def ensure_owner(env: dict[str, str]) -> bool:
+    """Claim n8n's owner account with the installation's generated login, if nobody has; then
+    check that login works. Return whether the owner was created now.
+
+    Raises:
+        RuntimeError: the owner exists but the installation's login does not open it (someone
+            else claimed it first): the message says how to take it back.
+    """
+    base = f"http://127.0.0.1:{port(env)}"
+    email, password = owner_login(env)
+    if not password:
+        raise RuntimeError("ZIKRA_N8N_OWNER_PASSWORD is not set: run ./install.sh (it generates it)")
+    created = False
+    if owner_pending(port(env)):
+        reply = requests.post(f"{base}/rest/owner/setup", timeout=OWNER_SETUP_TIMEOUT_S,
+                              json={"email": email, "firstName": "Zikra", "lastName": "Owner",
+                                    "password": password})
+        if reply.status_code != 200:
+            raise RuntimeError(f"n8n refused its owner setup ({reply.status_code}): {reply.text[:300]}")
+        created = True
+    login = requests.post(f"{base}/rest/login", timeout=OWNER_SETUP_TIMEOUT_S,
+                          json={"emailOrLdapLoginId": email, "email": email, "password": password})
+    if login.status_code != 200:
+        raise RuntimeError(
+            f"n8n's owner account exists but the installation's login ({email}) does not open it: "
+            f"someone may have claimed it before `zikra up` did. Stop n8n, run `n8n user-management:reset` "
+            f"with the installation's settings, then `zikra up` again (n8n answered {login.status_code}).")
+    return created
 
 
 def _settings() -> tuple[dict[str, str], str, str]:
@@ -401,7 +456,8 @@ def program(env: dict[str, str], install: Install | None = None) -> Program:
     install = install or Install.from_home()
     url, key = settings(env)
     return Program("n8n", [str(install.n8n_bin), "start"], priority=30,
-                   env={**build_env(url, key, env, install), **queue_env(env)}, stopwaitsecs=40, startsecs=3)
+                   env={**build_env(url, key, env, install), **queue_env(env)}, user=service_user.user(),
+                   stopwaitsecs=40, startsecs=3)
 
 
 def queue_workers(env: dict[str, str]) -> int:
@@ -440,7 +496,8 @@ def worker_programs(env: dict[str, str], install: Install | None = None) -> list
                "N8N_RUNNERS_BROKER_PORT": str(port(env) + 200 + number)}
         found.append(Program(f"n8n-worker-{number}",
                              [str(install.n8n_bin), "worker", f"--concurrency={concurrency}"],
-                             priority=35, env={**main.env, **own}, stopwaitsecs=40, startsecs=3))
+                             priority=35, env={**main.env, **own}, user=main.user, stopwaitsecs=40,
+                             startsecs=3))
     return found
 
 
@@ -489,7 +546,8 @@ def webhook_programs(env: dict[str, str], install: Install | None = None) -> lis
         own = {"N8N_PORT": str(own_port), "N8N_WEBHOOK_URL": f"http://127.0.0.1:{own_port}/",
                "N8N_RUNNERS_BROKER_PORT": str(port(env) + 400 + number)}
         found.append(Program(f"n8n-webhook-{number}", [str(install.n8n_bin), "webhook"],
-                             priority=37, env={**main.env, **own}, stopwaitsecs=40, startsecs=3))
+                             priority=37, env={**main.env, **own}, user=main.user, stopwaitsecs=40,
+                             startsecs=3))
     return found
 
 

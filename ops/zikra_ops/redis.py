@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import socket
 
+from . import service_user
 from .paths import zikra_home
 from .supervisor import Program
 
@@ -35,7 +36,7 @@ def program(env: dict[str, str]) -> Program:
     return Program("redis", [server, "--bind", "127.0.0.1", "--port", str(port(env)), "--save", "",
                              "--appendonly", "no", "--daemonize", "no", "--dir", str(folder),
                              "--logfile", ""],
-                   priority=15, stopwaitsecs=10, startsecs=1)
+                   priority=15, user=service_user.user(), stopwaitsecs=10, startsecs=1)
 
 
 def healthy(env: dict[str, str], timeout: float = 2.0) -> bool:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
-from . import bridge, n8n, postgres, redis, supervisor, worker
+from . import bridge, n8n, postgres, redis, service_user, supervisor, worker
 from .paths import REPO_ROOT, run_dir, zikra_home
 from .supervisor import Program
 
@@ -32,10 +33,23 @@ _KEEP_NAMES = {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "DATABASE_URL", "SSL_CERT
                "NODE_OPTIONS", "NODE_EXTRA_CA_CERTS", "GENERIC_TIMEZONE"}
 
 
+# Settings only the operator's commands use: no service gets them.
+_OPERATOR_ONLY = {"ZIKRA_N8N_OWNER_PASSWORD", "ZIKRA_N8N_OWNER_EMAIL"}
+# The database roles of the embedded cluster: each owns its database and nothing else.
+WORKER_ROLE = "zikra_worker"
+
+
+def service_home() -> Path:
+    """HOME of the services when they run as the service user (whose own home does not exist)."""
+    return zikra_home() / "home"
+
+
 def service_env(env: dict[str, str]) -> dict[str, str]:
     """The part of ``env`` the services run with, ZIKRA_HOME included."""
-    kept = {k: v for k, v in env.items() if k in _KEEP_NAMES or k.startswith(_KEEP_PREFIXES)}
-    return {**kept, "ZIKRA_HOME": str(zikra_home())}
+    kept = {k: v for k, v in env.items()
+            if (k in _KEEP_NAMES or k.startswith(_KEEP_PREFIXES)) and k not in _OPERATOR_ONLY}
+    home = {"HOME": str(service_home())} if service_user.user() else {}
+    return {**kept, **home, "ZIKRA_HOME": str(zikra_home())}
 
 
 def cluster(env: dict[str, str]) -> postgres.Cluster:
@@ -43,9 +57,21 @@ def cluster(env: dict[str, str]) -> postgres.Cluster:
     return postgres.cluster(port=int(env.get("ZIKRA_PG_PORT") or postgres.DEFAULT_PORT))
 
 
+def embedded_worker_url(env: dict[str, str]) -> str:
+    """The worker's URL on the embedded cluster: its own role, its password from the env file."""
+    return postgres.role_url(cluster(env), WORKER_ROLE, env.get("ZIKRA_PG_WORKER_PASSWORD", ""), "zikra")
+
+
 def uses_embedded_db(env: dict[str, str]) -> bool:
-    """Whether the memories live in the embedded cluster (no other ZIKRA_DATABASE_URL set)."""
-    return env["ZIKRA_DATABASE_URL"] == cluster(env).url()
+    """Whether the memories live in the embedded cluster (ZIKRA_DATABASE_URL on its loopback port)."""
+    url = urlsplit(env["ZIKRA_DATABASE_URL"])
+    return url.hostname in ("127.0.0.1", "localhost") and (url.port or 5432) == cluster(env).port
+
+
+def admin_url(env: dict[str, str], database: str = "zikra") -> str:
+    """A URL for the operator's commands (backup, restore): the embedded cluster's superuser,
+    or the configured ZIKRA_DATABASE_URL for another PostgreSQL."""
+    return cluster(env).url(database) if uses_embedded_db(env) else env["ZIKRA_DATABASE_URL"]
 
 
 def programs(env: dict[str, str]) -> dict[str, Program]:
@@ -103,7 +129,7 @@ def import_workflows(env: dict[str, str], say: Callable[[str], None]) -> None:
     supervisor.stop("n8n")
     program = programs(env)["n8n"]
     assert program.env is not None
-    ids = n8n.import_and_publish(WORKFLOWS, program.env)
+    ids = n8n.import_and_publish(WORKFLOWS, program.env, user=service_user.user())
     _workflows_stamp().write_text(_workflows_digest())
     say(f"n8n: imported and published {len(ids)} workflow(s)")
 
@@ -122,12 +148,29 @@ def stop_unsupervised(env: dict[str, str]) -> None:
 
 
 def start_database(env: dict[str, str], found: dict[str, Program]) -> None:
-    """Create the cluster the first time, start it under supervisord, make both databases."""
+    """Create the cluster the first time, start it under supervisord, and give the worker and n8n
+    a role and a database each (an installation made before passwords and roles gets them here)."""
     c = cluster(env)
     postgres.init(c)
     supervisor.start(found["postgres"], lambda: postgres.accepting(c), START_TIMEOUT_S["postgres"])
-    for database in ("zikra", "n8n"):
-        postgres.ensure_database(c, database)
+    postgres.secure(c)
+    postgres.ensure_role(c, WORKER_ROLE, env["ZIKRA_PG_WORKER_PASSWORD"])
+    postgres.ensure_role(c, n8n.DB_ROLE, env["ZIKRA_N8N_DB_PASSWORD"])
+    # pgvector is no trusted extension: the superuser creates it, the worker's migrations find it.
+    postgres.ensure_database(c, "zikra", WORKER_ROLE, extensions=("vector",))
+    postgres.ensure_database(c, "n8n", n8n.DB_ROLE)
+
+
+def prepare_files(env: dict[str, str]) -> None:
+    """Give the service user the folders the services write (root only): HOME, n8n's user
+    folder (all of it: an installation whose n8n ran as root has root's files there), Redis's."""
+    if not service_user.user():
+        return
+    service_user.own_dir(service_home())
+    folder = n8n.Install.from_home().user_folder
+    service_user.own_dir(folder)
+    service_user.chown(folder, recursive=True)
+    service_user.own_dir(zikra_home() / "redis")
 
 
 def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) -> None:
@@ -143,6 +186,7 @@ def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) 
     found = programs(env)
     n8n.Install.from_home().check()
     stop_unsupervised(env)
+    prepare_files(env)
     supervisor.ensure(list(found.values()))
     checks = health_checks(env)
     if "postgres" in found:
@@ -156,6 +200,8 @@ def up(env: dict[str, str], say: Callable[[str], None], reimport: bool = False) 
     if reimport or workflows_changed():
         import_workflows(env, say)
     supervisor.start(found["n8n"], checks["n8n"], START_TIMEOUT_S["n8n"])
+    if n8n.ensure_owner(env):
+        say("n8n: owner account created (`zikra editor` prints its login)")
     say(f"n8n: ready on 127.0.0.1:{n8n.port(env)}")
     for name in (n for n in found if n.startswith("n8n-worker-")):
         supervisor.start(found[name], checks[name], N8N_WORKER_TIMEOUT_S)

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -25,6 +26,7 @@ from typing import Any, Callable
 
 from supervisor.xmlrpc import Faults, SupervisorTransport
 
+from . import service_user
 from .paths import log_dir, run_dir, zikra_home
 
 # States in which a program will not come up without help.
@@ -83,8 +85,15 @@ def _command(program: Program) -> list[str]:
     env_file.touch(mode=0o600)
     os.chmod(env_file, 0o600)
     env_file.write_text(data)
+    if program.user:
+        shutil.chown(env_file, program.user, program.user)  # the launcher reads it as that user
     digest = hashlib.sha256(data.encode()).hexdigest()[:16]
-    return [sys.executable, "-m", "zikra_ops.launch", str(env_file), digest, "--", *program.argv]
+    # The launcher runs as the program's user: on an interpreter that user can run (whose
+    # library path, for a private copy, must be set before it starts).
+    python = service_user.python() if program.user else sys.executable
+    libs = [f"{k}={v}" for k, v in service_user.library_path().items()] if program.user else []
+    prefix = ["/usr/bin/env", *libs] if libs else []
+    return [*prefix, python, "-m", "zikra_ops.launch", str(env_file), digest, "--", *program.argv]
 
 
 def render(programs: list[Program]) -> str:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 
+from . import service_user
 from .pidfile import answers_ok, live_pid, terminate
 from .paths import REPO_ROOT, log_dir, run_dir
 from .supervisor import Program
@@ -20,9 +21,9 @@ def port(env: dict[str, str]) -> int:
     return int(env.get("ZIKRA_WORKER_PORT", DEFAULT_PORT))
 
 
-def argv() -> list[str]:
-    """gunicorn serving the worker app, in the foreground."""
-    return [sys.executable, "-m", "gunicorn", "--config", str(REPO_ROOT / "worker" / "gunicorn.conf.py"),
+def argv(python: str | None = None) -> list[str]:
+    """gunicorn serving the worker app, in the foreground (on ``python``, default this interpreter)."""
+    return [python or sys.executable, "-m", "gunicorn", "--config", str(REPO_ROOT / "worker" / "gunicorn.conf.py"),
             "--chdir", str(REPO_ROOT / "worker"), "zikra_worker:create_app()"]
 
 
@@ -32,8 +33,10 @@ def program(env: dict[str, str]) -> Program:
     When its master is killed outright, its workers get SIGTERM from the kernel
     (``post_fork`` in gunicorn.conf.py) and free the port for the restarted master.
     """
-    return Program("worker", argv(), priority=20, env=env, directory=str(REPO_ROOT / "worker"),
-                   stopwaitsecs=20, startsecs=2)
+    user = service_user.user()
+    python = service_user.python() if user else None
+    return Program("worker", argv(python), priority=20, env={**env, **(service_user.library_path() if user else {})},
+                   user=user, directory=str(REPO_ROOT / "worker"), stopwaitsecs=20, startsecs=2)
 
 
 def pid_file() -> Path:

@@ -22,7 +22,23 @@ def pending_files(folder: Path) -> list[Path]:
 
 
 def migrate(conn: psycopg.Connection[Any], folder: Path) -> list[str]:
-    """Apply the migrations not yet recorded; return the names applied now. Safe to run twice."""
+    """Apply the migrations not yet recorded; return the names applied now. Safe to run twice,
+    and from several processes at once: the first to take the lock applies, the others wait
+    and then find everything recorded."""
+    # A session lock around the whole run, the bookkeeping table's creation included: two
+    # processes creating it at once collide in the catalog (pg_type's unique index).
+    conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+    conn.commit()
+    try:
+        return _apply_pending(conn, folder)
+    finally:
+        if not conn.closed:
+            conn.rollback()  # a failed migration leaves the session in an aborted transaction
+            conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
+            conn.commit()
+
+
+def _apply_pending(conn: psycopg.Connection[Any], folder: Path) -> list[str]:
     conn.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
                         name TEXT PRIMARY KEY,
                         applied_at TIMESTAMPTZ NOT NULL DEFAULT now())""")
@@ -30,7 +46,6 @@ def migrate(conn: psycopg.Connection[Any], folder: Path) -> list[str]:
     applied_now: list[str] = []
     for path in pending_files(folder):
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             done = conn.execute("SELECT 1 FROM schema_migrations WHERE name = %s", (path.stem,)).fetchone()
             if done:
                 continue
