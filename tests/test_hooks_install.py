@@ -42,7 +42,7 @@ def commands_of(settings, event):
     return [h["command"] for g in settings["hooks"].get(event, []) for h in g["hooks"]]
 
 
-def test_install_merges_the_three_hooks_and_the_statusline_beside_the_users_own_and_backs_up_first(machine):
+def test_install_merges_the_five_hooks_and_the_statusline_beside_the_users_own_and_backs_up_first(machine):
     settings_file(machine).parent.mkdir(parents=True)
     settings_file(machine).write_text(USER_TEXT)
     result = machine.run("install")
@@ -50,9 +50,12 @@ def test_install_merges_the_three_hooks_and_the_statusline_beside_the_users_own_
     merged = json.loads(settings_file(machine).read_text())
     assert merged["model"] == "sonnet" and merged["permissions"] == USER_SETTINGS["permissions"]
     assert merged["hooks"]["PreToolUse"] == USER_SETTINGS["hooks"]["PreToolUse"]
-    for event, sub in (("SessionEnd", "session-end"), ("PreCompact", "pre-compact"), ("Stop", "stop")):
+    for event, sub in (("SessionEnd", "session-end"), ("PreCompact", "pre-compact"), ("Stop", "stop"),
+                       ("SessionStart", "session-start"), ("UserPromptSubmit", "prompt-recall")):
         ours = [c for c in commands_of(merged, event) if "zikra_hooks" in c]
         assert len(ours) == 1 and ours[0].endswith(f"-m zikra_hooks {sub}")
+    assert all(h.get("timeout") == 3 for e in ("SessionStart", "UserPromptSubmit")
+               for g in merged["hooks"][e] for h in g["hooks"])
     assert commands_of(merged, "Stop")[0] == "notify-send 'Claude is done'"
     assert commands_of(merged, "SessionEnd")[0] == "~/bin/archive.sh"
     assert all(h.get("timeout") == 5 for g in merged["hooks"]["SessionEnd"][1:] for h in g["hooks"])
@@ -115,7 +118,8 @@ def test_a_users_own_statusline_is_kept_and_the_install_says_so(machine):
 def test_a_settings_file_that_did_not_exist_is_created_and_removed_again(machine):
     assert machine.run("install").returncode == 0
     created = json.loads(settings_file(machine).read_text())
-    assert set(created) == {"hooks", "statusLine"} and set(created["hooks"]) == {"SessionEnd", "PreCompact", "Stop"}
+    assert set(created) == {"hooks", "statusLine"} and set(created["hooks"]) == {
+        "SessionEnd", "PreCompact", "Stop", "SessionStart", "UserPromptSubmit"}
     assert backups(machine) == []
     assert machine.run("uninstall").returncode == 0
     assert not settings_file(machine).exists()

@@ -1,7 +1,8 @@
 """``zikra-hooks``: the hooks Claude Code runs, and the commands a person runs.
 
 Hooks (``session-end``, ``pre-compact``, ``stop``) read the event's JSON on stdin, print nothing,
-log to ``<ZIKRA_HOOKS_HOME>/hooks.log`` and always exit 0. ``statusline`` prints one line.
+log to ``<ZIKRA_HOOKS_HOME>/hooks.log`` and always exit 0. The recall hooks (``session-start``,
+``prompt-recall``) print Claude Code's context-injection JSON, or nothing, and always exit 0. ``statusline`` prints one line.
 ``flush``, ``install``, ``uninstall`` and ``print-mcp-config`` are for people: they print what they
 did and exit 1 on failure.
 """
@@ -20,6 +21,8 @@ hooks (Claude Code runs these; they read the event on stdin and always exit 0):
   session-end       log the run and save the session's decisions
   pre-compact       save a digest of what the compaction folds away
   stop              capture the last turn's decisions (no network)
+  session-start     print the project's brief for Claude Code to add to the context
+  prompt-recall     print the memories relevant to the prompt, if any pass the bar
   statusline        print one status line from the local cache
 
 for people:
@@ -54,6 +57,14 @@ def main(argv: list[str] | None = None) -> int:
         from .hookrun import run_hook
 
         return run_hook(command)
+    if command == "session-start":
+        from .session_start import main as session_start
+
+        return session_start()
+    if command == "prompt-recall":
+        from .prompt_recall import main as prompt_recall
+
+        return prompt_recall()
     if command == "statusline":
         return run_statusline()
     if command == "statusline-refresh":

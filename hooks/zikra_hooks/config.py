@@ -14,6 +14,9 @@ WEBHOOK_PATH = "/webhook/zikra"
 CONFIG_FILE = "config.json"
 # SPEC §9: a hook never blocks the agent. No single request may wait longer than this.
 MAX_REQUEST_TIMEOUT_S = 1.5
+# The relevance bar of prompt recall until search's calibrated default is documented in
+# docs/search.md; results whose parts.relevance is below it are not injected.
+PLACEHOLDER_MIN_RELEVANCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,30 @@ class Setting:
     parse: Callable[[str], Any]
     help: str
     in_file: bool = False
+
+
+def _flag(value: str) -> bool:
+    """on/off: true, 1, yes, on (any case) or false, 0, no, off; JSON booleans of the file too."""
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
+
+
+def _fraction(value: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise ValueError(value)
+    return number
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
 
 
 def _seconds(value: str) -> float:
@@ -45,6 +72,21 @@ SETTINGS: tuple[Setting, ...] = (
             "Timeout of one request from a hook (capped at 1.5 s)."),
     Setting("HOOKS_BUDGET_S", 2.0, _seconds, "Most time a hook spends on its own work before it leaves the rest spooled."),
     Setting("STATUS_REFRESH_S", 5.0, _seconds, "Least time between two background refreshes of the statusline cache."),
+    Setting("RECALL_SESSION_START", True, _flag,
+            "Inject the project's brief at session start (`recall_session_start` in config.json).", in_file=True),
+    Setting("RECALL_PROMPT", True, _flag,
+            "Inject the memories relevant to each prompt (`recall_prompt` in config.json).", in_file=True),
+    Setting("RECALL_MIN_RELEVANCE", PLACEHOLDER_MIN_RELEVANCE, _fraction,
+            "Relevance bar (0..1) a memory must pass to be injected with a prompt (`recall_min_relevance`).",
+            in_file=True),
+    Setting("RECALL_LIMIT", 3, _count, "Most memories injected with one prompt (`recall_limit`).", in_file=True),
+    Setting("RECALL_MAX_TOKENS", 400, _count, "Token budget of what one prompt's recall injects (`recall_max_tokens`).", in_file=True),
+    Setting("BRIEF_MAX_TOKENS", 800, _count, "Token budget of the session-start brief (`brief_max_tokens`).",
+            in_file=True),
+    Setting("RECALL_TIMEOUT_S", 0.5, _seconds,
+            "Hard limit of the prompt recall hook's request: past it the prompt goes on with nothing added."),
+    Setting("BRIEF_TIMEOUT_S", 1.0, _seconds,
+            "Hard limit of the session-start hook's request: past it the session starts with no brief."),
 )
 
 
@@ -58,6 +100,14 @@ class Config:
     timeout_s: float
     budget_s: float
     status_refresh_s: float
+    recall_session_start: bool = True
+    recall_prompt: bool = True
+    recall_min_relevance: float = PLACEHOLDER_MIN_RELEVANCE
+    recall_limit: int = 3
+    recall_max_tokens: int = 400
+    brief_max_tokens: int = 800
+    recall_timeout_s: float = 0.5
+    brief_timeout_s: float = 1.0
 
     @property
     def webhook_url(self) -> str:
@@ -135,10 +185,16 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
         raw = environ.get("ZIKRA_" + setting.name)
         if raw in (None, "") and setting.in_file:
             raw = saved.get(setting.name.lower())
+            raw = str(raw).lower() if isinstance(raw, bool) else raw
         try:
             values[setting.name] = setting.default if raw in (None, "") else setting.parse(str(raw))
         except ValueError:
             raise ValueError(f"ZIKRA_{setting.name}={raw!r} is not valid: {setting.help}") from None
     return Config(url=values["URL"].rstrip("/"), token=values["TOKEN"], home=home,
                   timeout_s=min(values["HOOKS_TIMEOUT_S"], MAX_REQUEST_TIMEOUT_S),
-                  budget_s=values["HOOKS_BUDGET_S"], status_refresh_s=values["STATUS_REFRESH_S"])
+                  budget_s=values["HOOKS_BUDGET_S"], status_refresh_s=values["STATUS_REFRESH_S"],
+                  recall_session_start=values["RECALL_SESSION_START"], recall_prompt=values["RECALL_PROMPT"],
+                  recall_min_relevance=values["RECALL_MIN_RELEVANCE"], recall_limit=values["RECALL_LIMIT"],
+                  recall_max_tokens=values["RECALL_MAX_TOKENS"], brief_max_tokens=values["BRIEF_MAX_TOKENS"],
+                  recall_timeout_s=min(values["RECALL_TIMEOUT_S"], MAX_REQUEST_TIMEOUT_S),
+                  brief_timeout_s=min(values["BRIEF_TIMEOUT_S"], MAX_REQUEST_TIMEOUT_S))

@@ -3,7 +3,8 @@
 Merging, never clobbering:
 
 - Our hooks go in groups of their own (``{"hooks": [{"type": "command", ...}]}``) appended to
-  ``hooks.SessionEnd``, ``hooks.PreCompact`` and ``hooks.Stop``; the user's groups, and every
+  ``hooks.SessionEnd``, ``hooks.PreCompact``, ``hooks.Stop``, ``hooks.SessionStart`` and
+  ``hooks.UserPromptSubmit``; the user's groups, and every
   other key of the file, are left as they are. A command is ours when it runs
   ``-m zikra_hooks <hook>``; installing again updates ours in place (twice = once).
 - ``statusLine`` is set only when the file has none (or has ours). A user's own statusLine is
@@ -29,12 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-EVENTS = {"SessionEnd": "session-end", "PreCompact": "pre-compact", "Stop": "stop"}
+EVENTS = {"SessionEnd": "session-end", "PreCompact": "pre-compact", "Stop": "stop",
+          "SessionStart": "session-start", "UserPromptSubmit": "prompt-recall"}
 # Claude Code gives SessionEnd hooks 1.5 s unless a hook asks for more; ours stop their own
 # work at ~2 s (ZIKRA_HOOKS_BUDGET_S), so 5 s leaves room for Python's start on a busy machine.
 HOOK_TIMEOUT_S = 5
+# The recall hooks stop themselves within ~1.2 s (ZIKRA_BRIEF_TIMEOUT_S plus a margin); Claude
+# Code's own limit is only the backstop.
+RECALL_HOOK_TIMEOUT_S = 3
+RECALL_HOOKS = frozenset({"session-start", "prompt-recall"})
 BACKUP_INFIX = ".zikra-backup-"
-_OURS = re.compile(r"(?:^|\s)-m\s+zikra_hooks\s+(?:session-end|pre-compact|stop|statusline)\s*$")
+_OURS = re.compile(r"(?:^|\s)-m\s+zikra_hooks\s+"
+                   r"(?:session-end|pre-compact|stop|session-start|prompt-recall|statusline)\s*$")
 
 
 class InstallError(Exception):
@@ -64,8 +71,9 @@ def hook_command(subcommand: str, python: str | None = None, home: Path | None =
     return f"{prefix}{shlex.quote(python or sys.executable)} -m zikra_hooks {subcommand}"
 
 
-def _hook_entry(command: str) -> dict[str, Any]:
-    return {"type": "command", "command": command, "timeout": HOOK_TIMEOUT_S}
+def _hook_entry(command: str, subcommand: str) -> dict[str, Any]:
+    timeout = RECALL_HOOK_TIMEOUT_S if subcommand in RECALL_HOOKS else HOOK_TIMEOUT_S
+    return {"type": "command", "command": command, "timeout": timeout}
 
 
 def _container(parent: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -81,7 +89,7 @@ def merge(settings: dict[str, Any], python: str | None = None, home: Path | None
     hooks = _container(merged, "hooks", dict, "hooks")
     for event, sub in EVENTS.items():
         groups = _container(hooks, event, list, f"hooks.{event}")
-        wanted = _hook_entry(hook_command(sub, python, home))
+        wanted = _hook_entry(hook_command(sub, python, home), sub)
         if not _replace_ours(groups, wanted):
             groups.append({"hooks": [wanted]})
     current = merged.get("statusLine")

@@ -1,9 +1,10 @@
 """The statusline: one line, printed from a local cache, never waiting on the network.
 
 Claude Code runs it up to every 300 ms. It reads its stdin (the session's JSON: ``cwd``,
-``workspace``, ``context_window``), the project's cache file, and the spool's size, prints
-``zikra <project> · <n> memories · saved <when> · ctx <n>%``, and when the cache is older than
-``ZIKRA_STATUS_REFRESH_S`` starts a detached ``zikra-hooks statusline-refresh`` that asks the API's
+``workspace``, ``context_window``, ``session_id``), the project's cache file, the spool's size
+and the session's state (what the recall hooks injected), prints
+``zikra <project> · <n> memories · saved <when> · recalled <n> (last: <title>) · ctx <n>%``,
+and when the cache is older than ``ZIKRA_STATUS_REFRESH_S`` starts a detached ``zikra-hooks statusline-refresh`` that asks the API's
 ``stats`` for the project, writes the cache, and sends the spool if anything waits in it. A claim
 file keeps it to one refresh at a time per project.
 
@@ -24,8 +25,10 @@ from typing import Any
 
 from .config import Config
 from .project import for_directory
+from .sessions import SessionState
 
 CLAIM_STALE_S = 10.0
+RECALL_TITLE_CHARS = 40
 
 
 def cache_path(config: Config, project: str) -> Path:
@@ -93,7 +96,22 @@ def ago(moment: str | None, now: float) -> str | None:
     return "just now"
 
 
-def render(project: str, cache: dict[str, Any], pending: int, percent: float | None, now: float) -> str:
+def recalled(config: Config, session_id: Any) -> tuple[int, str | None]:
+    """How many memories the recall hooks injected in this session, and the last one's title."""
+    if not isinstance(session_id, str) or not session_id:
+        return 0, None
+    try:
+        state = SessionState(config.sessions_dir, session_id)
+    except Exception:  # noqa: BLE001 - a statusline never fails for its extras
+        return 0, None
+    ids, entries = state.get("recalled"), state.get("recall_log")
+    count = len(ids) if isinstance(ids, list) else 0
+    last = entries[-1].get("title") if isinstance(entries, list) and entries and isinstance(entries[-1], dict) else None
+    return count, (str(last) if last else None)
+
+
+def render(project: str, cache: dict[str, Any], pending: int, percent: float | None, now: float,
+           recall: tuple[int, str | None] = (0, None)) -> str:
     """The one line."""
     parts = [f"zikra {project}"]
     if "count" in cache:
@@ -107,6 +125,10 @@ def render(project: str, cache: dict[str, Any], pending: int, percent: float | N
         parts.append("…")
     if pending:
         parts.append(f"{pending} queued")
+    count, last = recall
+    if count:
+        title = last if last is None or len(last) <= RECALL_TITLE_CHARS else last[:RECALL_TITLE_CHARS - 1] + "…"
+        parts.append(f"recalled {count}" + (f" (last: {title})" if title else ""))
     if percent is not None:
         parts.append(f"ctx {percent:.0f}%")
     return " · ".join(parts)
@@ -163,4 +185,5 @@ def line(payload: dict[str, Any], config: Config, now: float | None = None, spaw
             _spawn_refresh(config, project)
         except OSError:
             release_claim(config, project)
-    return render(project, cache, pending(config), context_percent(payload), now)
+    return render(project, cache, pending(config), context_percent(payload), now,
+                  recalled(config, payload.get("session_id")))
