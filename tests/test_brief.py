@@ -131,3 +131,18 @@ def test_brief_over_the_api_keeps_projects_apart_and_checks_the_token(api, token
     assert_error(api.call("brief", project=project, token=tokens["solo"]), 403, "forbidden")
     assert_error(api.call("brief", project=[project, "other"]), 400, "invalid_request", "project")
     assert api.call("brief", token=tokens["solo"]).json()["project"] == "solo-project"
+
+
+def test_the_brief_tool_over_mcp_returns_the_same_brief_as_the_webhook(bridge_url, api, worker, tokens, project):
+    from test_mcp import over_http, run, structured
+
+    ids = seed(worker, project)
+
+    async def body():
+        async with over_http(bridge_url, tokens["reader"], project=project) as client:
+            return structured(await client.call_tool("brief", {"max_tokens": 500}))
+
+    answer = run(body)
+    assert answer["command"] == "brief" and answer["project"] == project and answer["tokens_used"] <= 500
+    assert answer["items"][0]["id"] == ids["req"] and f"(id {ids['new']})" in answer["text"]
+    assert answer["text"] == api.call("brief", project=project, max_tokens=500).json()["text"]

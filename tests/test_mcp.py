@@ -28,7 +28,7 @@ from mcp_types import CallToolResult
 from zikra_bridge import config
 from zikra_ops import bridge
 
-COMMANDS = {"search", "save_memory", "get_memory", "get_prompt", "save_prompt", "save_requirement",
+COMMANDS = {"search", "brief", "save_memory", "get_memory", "get_prompt", "save_prompt", "save_requirement",
             "log_run", "log_error", "stats"}
 TIMEOUT_S = 60
 

@@ -19,7 +19,8 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
-from pydantic import Field
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import TypedDict
 
 from .responses import (Memory, MemoryType, Prompt, PromptSaved, RunLogged, RunStatus, Saved, SearchResults,
                         Stats)
@@ -232,7 +233,47 @@ async def stats(ctx: Context, project: Projects = None) -> Stats:
     return await call_api(ctx, "stats", {"project": project})
 
 
-TOOLS = ((search, READ), (save_memory, UPSERT), (get_memory, READ), (get_prompt, READ),
+@with_config(ConfigDict(extra="allow"))
+class BriefItem(TypedDict, total=False):
+    """One item of a brief: a memory (or the last run) with its id and type."""
+
+    id: str
+    type: str
+    section: str
+    title: str
+    content_md: str
+    updated_at: str
+    truncated: bool
+
+
+@with_config(ConfigDict(extra="allow"))
+class Brief(TypedDict, total=False):
+    """Answer of brief: the brief as Markdown text, and its items."""
+
+    project: str
+    text: str
+    items: list[BriefItem]
+    count: int
+    tokens_used: int
+    max_tokens: int
+    truncated: bool
+    command: str
+
+
+async def brief(
+    ctx: Context,
+    project: Project = None,
+    max_tokens: Annotated[int | None, Field(ge=1, le=20000, description="Token budget of the brief "
+                                                                        "(default 800).")] = None,
+) -> Brief:
+    """What this project's team knows, in short: its requirements, the latest decisions, recent open
+    errors and the last session's summary, most useful first, each with its id and type. Call it at
+    the start of a task in a project you have not seen in this conversation (Claude Code's Zikra hooks
+    inject it at session start already); fetch a whole item with get_memory and its id."""
+    return await call_api(ctx, "brief", {"project": project, "max_tokens": max_tokens})
+
+
+TOOLS = ((search, READ), (brief, READ), (save_memory, UPSERT), (get_memory, READ), (get_prompt, READ),
          (save_prompt, UPSERT), (save_requirement, UPSERT), (log_run, APPEND), (log_error, UPSERT),
          (stats, READ))
 
