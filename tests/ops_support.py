@@ -18,7 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import requests
+
 from conftest import free_port
+from zikra_ops import postgres
 
 REPO = Path(__file__).resolve().parents[1]
 ZIKRA = REPO / ".venv" / "bin" / "zikra"
@@ -45,7 +49,16 @@ class Installation:
         (self.home / "zikra.env").write_text("".join(f"{k}={v}\n" for k, v in self.settings.items()))
         self.bridge_url = f"http://127.0.0.1:{ports['BRIDGE']}"
         self.worker_url = self.settings["ZIKRA_WORKER_URL"]
-        self.database_url = f"postgresql://postgres@127.0.0.1:{ports['PG']}/zikra"
+
+    @property
+    def cluster(self) -> postgres.Cluster:
+        """The installation's embedded PostgreSQL."""
+        return postgres.cluster(self.home, int(self.settings["ZIKRA_PG_PORT"]))
+
+    @property
+    def database_url(self) -> str:
+        """The memory database as its superuser (the password exists once `zikra up` ran)."""
+        return self.cluster.url("zikra")
 
     def env(self) -> dict[str, str]:
         """The operator's environment: no ZIKRA_* of the test run's own, this home."""
@@ -90,3 +103,73 @@ def running(settings: dict[str, str] | None = None, timeout: float = 400) -> Ite
         yield inst
     finally:
         inst.remove()
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        children = Path(f"/proc/{current}/task/{current}/children")
+        if children.exists():
+            todo += [int(child) for child in children.read_text().split()]
+    return found
+
+
+def _uid(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Uid:"):
+                return int(line.split()[1])
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def service_processes_as_root(inst: Installation) -> list[str]:
+    """Every process of every supervised program (children included) that runs as root."""
+    programs = inst.status()["supervisord"]["programs"]
+    assert programs, "supervisord runs no program"
+    return [f"{name} pid {pid}" for name, entry in programs.items() if entry["pid"]
+            for pid in _tree(entry["pid"]) if _uid(pid) == 0]
+
+
+def psql_as(user: str, inst: Installation, role: str, database: str) -> subprocess.CompletedProcess[str]:
+    """``psql`` run by another local user against the installation's PostgreSQL on loopback,
+    with no password (``-w``: never prompt)."""
+    psql = inst.cluster.bin_dir / "psql"
+    return subprocess.run(["runuser", "-u", user, "--", str(psql), "-w", "-h", "127.0.0.1",
+                           "-p", str(inst.cluster.port), "-U", role, "-d", database, "-c", "SELECT count(*) FROM memories"],
+                          capture_output=True, text=True, timeout=30, cwd="/",
+                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
+
+
+def assert_locked_down(inst: Installation) -> None:
+    """What another local user (``nobody``) gets of the installation: no database connection
+    without a password, no n8n owner to claim, no service running as root, secrets mode 600."""
+    for role, database in (("postgres", "zikra"), ("zikra_worker", "zikra"), ("zikra_n8n", "n8n")):
+        done = psql_as("nobody", inst, role, database)
+        assert done.returncode != 0 and "password" in done.stderr, (role, done.stdout, done.stderr)
+        assert "count" not in done.stdout
+    hba = (inst.cluster.data_dir / "pg_hba.conf").read_text()
+    assert "trust" not in "\n".join(line for line in hba.splitlines() if not line.startswith("#"))
+    n8n_url = f"http://127.0.0.1:{inst.settings['ZIKRA_N8N_PORT']}"
+    settings = requests.get(n8n_url + "/rest/settings", timeout=10).json()["data"]
+    assert settings["userManagement"]["showSetupOnFirstLoad"] is False
+    claim = requests.post(n8n_url + "/rest/owner/setup", timeout=10,
+                          json={"email": "intruder@example.com", "firstName": "I", "lastName": "N",
+                                "password": "Intruder123"})
+    assert claim.status_code == 400 and "already" in claim.text.lower(), claim.text
+    assert requests.get(n8n_url + "/rest/workflows", timeout=10).status_code == 401
+    login = dict(line.strip().split(":", 1) for line in inst.zikra("editor").stdout.splitlines()[1:3])
+    opened = requests.post(n8n_url + "/rest/login", timeout=10,
+                           json={"emailOrLdapLoginId": login["email"].strip(), "password": login["password"].strip()})
+    assert opened.status_code == 200, opened.text
+    if os.geteuid() == 0:
+        assert service_processes_as_root(inst) == []
+    for secret in (inst.home / "zikra.env", inst.cluster.password_file):
+        assert secret.stat().st_mode & 0o777 == 0o600, secret
+    with psycopg.connect(inst.database_url, autocommit=True) as conn:
+        roles = dict(conn.execute("SELECT rolname, rolsuper FROM pg_roles WHERE rolname LIKE 'zikra%'").fetchall())
+    assert roles == {"zikra_worker": False, "zikra_n8n": False}

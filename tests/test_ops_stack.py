@@ -22,7 +22,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from conftest import wait_until
-from ops_support import REPO, Installation, running
+from ops_support import REPO, Installation, assert_locked_down, running
 
 SERVICES = ("postgres", "worker", "n8n", "bridge")
 
@@ -280,3 +280,22 @@ def test_logs_shows_the_end_of_one_service_log_or_of_all(install: Installation):
     every = install.zikra("logs", "-n", "1").stdout
     for name in (*SERVICES, "supervisord"):
         assert f"==> {install.home / 'log' / name}.log <==" in every
+
+
+def test_another_local_user_gets_no_database_no_n8n_owner_and_no_root_process(install: Installation):
+    assert_locked_down(install)
+
+
+def test_the_worker_and_n8n_each_reach_only_their_own_database(install: Installation):
+    env = {k: v for k, v in (line.split("=", 1) for line in (install.home / "zikra.env").read_text().splitlines()
+                             if "=" in line and not line.startswith("#"))}
+    port = install.settings["ZIKRA_PG_PORT"]
+    worker = f"postgresql://zikra_worker:{env['ZIKRA_PG_WORKER_PASSWORD']}@127.0.0.1:{port}"
+    n8n_role = f"postgresql://zikra_n8n:{env['ZIKRA_N8N_DB_PASSWORD']}@127.0.0.1:{port}"
+    with psycopg.connect(worker + "/zikra") as conn:
+        assert conn.execute("SELECT count(*) FROM memories").fetchone() is not None
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    for url in (worker + "/n8n", n8n_role + "/zikra"):
+        with pytest.raises(psycopg.OperationalError, match="permission denied|not permitted"):
+            psycopg.connect(url, connect_timeout=5)

@@ -240,8 +240,8 @@ def ensure_role(c: Cluster, role: str, password: str) -> None:
 
 
 # Objects of a database's public schema that are not owned by ``role`` and belong to no
-# extension, with the statement that hands each over (a relation's sequences and indexes
-# follow it; a table's row type is not listed).
+# extension, with the statement that hands each over. A column's sequence and a table's
+# indexes follow their table, and its row type is not listed; partitions are listed each.
 _NOT_OWNED = """
 SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
                       WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END AS kind,
@@ -249,8 +249,8 @@ SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHE
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
    AND c.relowner <> %(role)s::regrole
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                   AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                   AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
 UNION ALL
 SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
        p.proname, pg_get_function_identity_arguments(p.oid)
@@ -293,6 +293,8 @@ def ensure_database(c: Cluster, name: str, owner: str | None = None,
         for extension in extensions:
             conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension)))
         if owner:
+            # A restore recreates the schema as the superuser's: the database's owner owns it.
+            conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(owner)))
             give_objects(conn, owner)
 
 
