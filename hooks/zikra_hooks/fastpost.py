@@ -13,7 +13,6 @@ import json
 import socket
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 from .config import Config
 from .errors import Unavailable
@@ -27,15 +26,16 @@ def post(config: Config, body: dict[str, Any], deadline: float) -> dict[str, Any
     Raises:
         Unavailable: no 2xx JSON object before ``deadline`` (time.monotonic), for any reason.
     """
-    parts, token = urlsplit(config.webhook_url), config.token
-    if parts.scheme != "http":
+    if not config.webhook_url.startswith("http://"):
         return _post_https(config, body, deadline)
-    data = json.dumps(body).encode()
-    head = (f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\nContent-Type: application/json\r\n"
+    netloc, _, path = config.webhook_url[len("http://"):].partition("/")
+    host, _, port = netloc.rpartition(":") if netloc.rpartition(":")[2].isdigit() else (netloc, "", "80")
+    token, data = config.token, json.dumps(body).encode()
+    head = (f"POST /{path} HTTP/1.1\r\nHost: {netloc}\r\nContent-Type: application/json\r\n"
             f"Accept: application/json\r\nUser-Agent: zikra-hooks/0.1\r\nConnection: close\r\n"
             f"Content-Length: {len(data)}\r\n" + (f"Authorization: Bearer {token}\r\n" if token else "") + "\r\n")
     try:
-        with socket.create_connection((parts.hostname, parts.port or 80), timeout=_left(deadline)) as sock:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=_left(deadline)) as sock:
             sock.settimeout(_left(deadline))
             sock.sendall(head.encode("latin-1") + data)
             raw = _read_all(sock, deadline)
