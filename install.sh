@@ -48,11 +48,14 @@ choose_mode() {
 }
 
 random_secret() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+# n8n wants a digit and a capital letter in its owner's password.
+secret_for() { if [ "$1" = ZIKRA_N8N_OWNER_PASSWORD ]; then printf 'Zk9-%s' "$(random_secret)"; else random_secret; fi; }
 
 # ---------------------------------------------------------------------------------------------
 # Docker: docker compose up, with .env generated from .env.example the first time.
 
-DOCKER_SECRETS="ZIKRA_POSTGRES_PASSWORD ZIKRA_N8N_DB_PASSWORD ZIKRA_WORKER_SECRET ZIKRA_N8N_ENCRYPTION_KEY"
+DOCKER_SECRETS="ZIKRA_POSTGRES_PASSWORD ZIKRA_N8N_DB_PASSWORD ZIKRA_WORKER_SECRET ZIKRA_N8N_ENCRYPTION_KEY
+ZIKRA_PG_WORKER_PASSWORD ZIKRA_N8N_OWNER_PASSWORD"
 HAS_ADMIN='import json,sys; sys.exit(0 if any(t["role"]=="admin" and not t["revoked_at"] for t in json.load(sys.stdin)) else 1)'
 PRINT_TOKEN='import json,sys; print("  " + json.load(sys.stdin)["token"])'
 
@@ -67,13 +70,17 @@ install_docker() {
 
   step "Settings (.env)"
   if [ -f .env ]; then
-    done_ ".env exists: kept (its secrets are the ones your volumes were created with)"
+    # A .env made by an older version lacks the newer secrets (the worker's role, n8n's owner).
+    for key in $DOCKER_SECRETS; do
+      grep -q "^$key=." .env || { sed -i "/^$key=\$/d" .env; echo "$key=$(secret_for "$key")" >> .env; }
+    done
+    done_ ".env exists: kept (its secrets are the ones your volumes were created with; missing ones added)"
   else
     [ -f .env.example ] || fail ".env.example is missing: restore it from the repository (git checkout .env.example)"
     umask 077
     cp .env.example .env.partial
     for key in $DOCKER_SECRETS; do
-      sed -i "s|^$key=.*|$key=$(random_secret)|" .env.partial
+      sed -i "s|^$key=.*|$key=$(secret_for "$key")|" .env.partial
     done
     mv .env.partial .env
     umask 022
@@ -99,7 +106,8 @@ install_docker() {
   docker compose ps || true
   PUBLIC="http://localhost:7723"
   summary "docker compose exec worker zikra-worker token create --owner \$USER --role writer" \
-          "docker compose logs -f [service]" "docker compose down      start: docker compose up -d"
+          "docker compose logs -f [service]" "docker compose down      start: docker compose up -d" \
+          "grep ZIKRA_N8N_OWNER .env   (n8n's owner login; open http://127.0.0.1:5678 through the n8n container)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -164,10 +172,11 @@ PYEOF
 
   PUBLIC="http://localhost:$("$PY" -c 'from zikra_ops import bridge, envfile; print(bridge.port(envfile.environment()))')"
   summary ".venv/bin/zikra token create --owner \$USER --role writer" ".venv/bin/zikra logs [service] [-f]" \
-          ".venv/bin/zikra down      start: .venv/bin/zikra up      state: .venv/bin/zikra status"
+          ".venv/bin/zikra down      start: .venv/bin/zikra up      state: .venv/bin/zikra status" \
+          ".venv/bin/zikra editor    (n8n's editor address and its owner login)"
 }
 
-summary() {  # summary TOKEN_COMMAND LOGS_COMMAND STOP_COMMAND
+summary() {  # summary TOKEN_COMMAND LOGS_COMMAND STOP_COMMAND EDITOR_COMMAND
   printf '\n==> Summary\n'
   printf '    %s\n' "${SUMMARY[@]}"
   cat <<MSG
@@ -188,6 +197,7 @@ Other clients (Claude Desktop, Cursor, Gemini CLI, Codex) and curl: docs/mcp.md
 
   logs:     $2
   stop:     $3
+  editor:   $4
   operate:  docs/operations.md (backup, restore, export, upgrade, scaling)
   tests:    ./test.sh
 MSG

@@ -27,12 +27,13 @@ from zikra_worker.config import SETTINGS as WORKER_SETTINGS
 REPO = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 BIN = Path(sys.executable).parent
-DEFAULT_SERVICES = {"postgres", "worker", "n8n-import", "n8n", "bridge"}
+DEFAULT_SERVICES = {"postgres", "db-roles", "worker", "n8n-import", "n8n", "n8n-owner", "bridge"}
 QUEUE_SERVICES = {"redis", "n8n-worker", "n8n-webhook"}
 N8N_SERVICES = {"n8n-import", "n8n", "n8n-worker", "n8n-webhook"}
-ONE_SHOT = {"n8n-import"}
+ONE_SHOT = {"n8n-import", "db-roles", "n8n-owner"}
 SECRETS = {"ZIKRA_POSTGRES_PASSWORD": "pg-secret", "ZIKRA_N8N_DB_PASSWORD": "n8n-db-secret",
-           "ZIKRA_WORKER_SECRET": "worker-secret", "ZIKRA_N8N_ENCRYPTION_KEY": "n8n-key"}
+           "ZIKRA_WORKER_SECRET": "worker-secret", "ZIKRA_N8N_ENCRYPTION_KEY": "n8n-key",
+           "ZIKRA_PG_WORKER_PASSWORD": "worker-db-secret", "ZIKRA_N8N_OWNER_PASSWORD": "Owner-secret-1"}
 DOCKERFILES = {"worker": REPO / "worker" / "Dockerfile", "bridge": REPO / "mcp-bridge" / "Dockerfile"}
 
 
@@ -119,11 +120,14 @@ def test_every_long_running_service_has_a_health_check(services):
 def test_services_start_in_order_once_what_they_need_is_healthy_or_done(services):
     expected = {
         "postgres": {},
-        "worker": {"postgres": "service_healthy"},
+        "db-roles": {"postgres": "service_healthy"},
+        "worker": {"postgres": "service_healthy", "db-roles": "service_completed_successfully"},
         "n8n-import": {"postgres": "service_healthy"},
         "n8n": {"postgres": "service_healthy", "n8n-import": "service_completed_successfully",
                 "redis": "service_healthy"},
-        "bridge": {"worker": "service_healthy", "n8n": "service_healthy", "n8n-webhook": "service_healthy"},
+        "n8n-owner": {"n8n": "service_healthy"},
+        "bridge": {"worker": "service_healthy", "n8n": "service_healthy", "n8n-webhook": "service_healthy",
+                   "n8n-owner": "service_completed_successfully"},
         "redis": {},
         "n8n-worker": {"redis": "service_healthy", "n8n": "service_healthy"},
         "n8n-webhook": {"redis": "service_healthy", "n8n": "service_healthy"},
@@ -462,3 +466,21 @@ def test_import_script_fails_with_the_cli_output_when_a_step_fails(fake_n8n):
     assert done.returncode != 0
     assert "database is locked" in done.stderr and "import:workflow" in done.stderr
     assert not any(c.startswith("publish:") for c in calls(fake_n8n))
+
+
+def test_the_worker_connects_as_its_own_role_and_the_roles_one_shot_hands_it_the_database(services):
+    assert services["worker"]["environment"]["ZIKRA_DATABASE_URL"].startswith("postgresql://zikra_worker:")
+    assert services["postgres"]["environment"]["POSTGRES_USER"] != "zikra_worker"
+    script = (REPO / "docker" / "postgres-roles.sh").read_text()
+    assert "NOSUPERUSER" in script and "/zikra/hand_over.sql" in script
+    mounted = {volume.split(":")[1]: volume.split(":")[0] for volume in services["db-roles"]["volumes"]}
+    assert (REPO / mounted["/zikra/hand_over.sql"]).resolve() == REPO / "ops" / "zikra_ops" / "hand_over.sql"
+
+
+def test_n8n_gets_its_owner_before_the_bridge_opens_the_stack(services):
+    owner = services["n8n-owner"]
+    assert owner["image"] == services["n8n"]["image"]
+    assert "ZIKRA_N8N_OWNER_PASSWORD" in owner["environment"]
+    done = subprocess.run(["node", "--check", str(REPO / "docker" / "n8n-owner.js")], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 0, done.stderr

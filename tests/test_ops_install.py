@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SECRETS = ("ZIKRA_POSTGRES_PASSWORD", "ZIKRA_N8N_DB_PASSWORD", "ZIKRA_WORKER_SECRET", "ZIKRA_N8N_ENCRYPTION_KEY")
+SECRETS = ("ZIKRA_POSTGRES_PASSWORD", "ZIKRA_N8N_DB_PASSWORD", "ZIKRA_WORKER_SECRET", "ZIKRA_N8N_ENCRYPTION_KEY",
+           "ZIKRA_PG_WORKER_PASSWORD", "ZIKRA_N8N_OWNER_PASSWORD")
 
 # Records each call; answers as a Docker engine with Compose v2 would. `exec … python -c CODE`
 # runs CODE here, on the piped output, as it would run inside the worker's container.
@@ -96,7 +97,9 @@ def test_the_docker_path_generates_env_with_fresh_secrets_starts_compose_and_sho
     values = dict(line.split("=", 1) for line in env_file.read_text().splitlines()
                   if line and not line.startswith("#"))
     for key in SECRETS:
-        assert re.fullmatch(r"[0-9a-f]{64}", values[key]), key
+        # n8n's owner password also needs a capital letter and a digit.
+        pattern = r"Zk9-[0-9a-f]{64}" if key == "ZIKRA_N8N_OWNER_PASSWORD" else r"[0-9a-f]{64}"
+        assert re.fullmatch(pattern, values[key]), key
     assert len({values[key] for key in SECRETS}) == len(SECRETS)
     # Every other line is .env.example's own.
     example = (checkout / ".env.example").read_text().splitlines()
@@ -133,3 +136,18 @@ def test_the_compose_flags_install_sh_uses_exist_in_the_pinned_compose():
     helped = subprocess.run([str(compose), "up", "--help"], capture_output=True, text=True, timeout=30).stdout
     for flag in ("--build", "--wait", "--wait-timeout", "--detach"):
         assert flag in helped, flag
+
+
+def test_the_docker_path_keeps_an_older_env_and_adds_the_secrets_it_lacks(checkout: Path, fake_docker: Path):
+    env_file = checkout / ".env"
+    old = {"ZIKRA_POSTGRES_PASSWORD": "a" * 64, "ZIKRA_N8N_DB_PASSWORD": "b" * 64,
+           "ZIKRA_WORKER_SECRET": "c" * 64, "ZIKRA_N8N_ENCRYPTION_KEY": "d" * 64}
+    env_file.write_text("".join(f"{key}={value}\n" for key, value in old.items()) + "ZIKRA_PG_WORKER_PASSWORD=\n")
+    env_file.chmod(0o600)
+    done = run(checkout / "install.sh", "--docker", bin_dir=fake_docker)
+    assert done.returncode == 0, done.stdout + done.stderr
+    values = dict(line.split("=", 1) for line in env_file.read_text().splitlines() if "=" in line)
+    assert {key: values[key] for key in old} == old
+    assert re.fullmatch(r"[0-9a-f]{64}", values["ZIKRA_PG_WORKER_PASSWORD"])
+    assert re.fullmatch(r"Zk9-[0-9a-f]{64}", values["ZIKRA_N8N_OWNER_PASSWORD"])
+    assert env_file.read_text().count("ZIKRA_PG_WORKER_PASSWORD=") == 1

@@ -239,32 +239,8 @@ def ensure_role(c: Cluster, role: str, password: str) -> None:
                      .format(sql.Identifier(role), sql.Literal(password)))
 
 
-# Objects of a database's public schema that are not owned by ``role`` and belong to no
-# extension, with the statement that hands each over. A column's sequence and a table's
-# indexes follow their table, and its row type is not listed; partitions are listed each.
-_NOT_OWNED = """
-SELECT CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
-                      WHEN 'f' THEN 'FOREIGN TABLE' WHEN 'c' THEN 'TYPE' ELSE 'TABLE' END AS kind,
-       c.relname AS name, NULL AS args
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S', 'c')
-   AND c.relowner <> %(role)s::regrole
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                   AND (d.deptype = 'e' OR (c.relkind = 'S' AND d.deptype IN ('a', 'i'))))
-UNION ALL
-SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END,
-       p.proname, pg_get_function_identity_arguments(p.oid)
-  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE n.nspname = 'public' AND p.proowner <> %(role)s::regrole
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                   AND d.objid = p.oid AND d.deptype = 'e')
-UNION ALL
-SELECT 'TYPE', t.typname, NULL
-  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE n.nspname = 'public' AND t.typowner <> %(role)s::regrole AND t.typtype IN ('e', 'd', 'r')
-   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
-                   AND d.objid = t.oid AND d.deptype = 'e')
-"""
+# Hands a database's schema and objects to a role (shared with the compose stack's one-shot).
+HAND_OVER_SQL = (Path(__file__).parent / "hand_over.sql").read_text()
 
 
 def ensure_database(c: Cluster, name: str, owner: str | None = None,
@@ -293,23 +269,14 @@ def ensure_database(c: Cluster, name: str, owner: str | None = None,
         for extension in extensions:
             conn.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {}").format(sql.Identifier(extension)))
         if owner:
-            # A restore recreates the schema as the superuser's: the database's owner owns it.
-            conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(owner)))
             give_objects(conn, owner)
 
 
-def give_objects(conn: Any, owner: str) -> int:
-    """Make ``owner`` own every object of the connected database's public schema that is no
-    extension's; return how many changed hands."""
-    from psycopg import sql
-
-    rows = conn.execute(_NOT_OWNED, {"role": owner}).fetchall()
-    for kind, name, args in rows:
-        target = sql.Identifier("public", name)
-        if args is not None:
-            target = sql.SQL("{}({})").format(target, sql.SQL(args))  # the catalog's own argument list
-        conn.execute(sql.SQL("ALTER " + kind + " {} OWNER TO {}").format(target, sql.Identifier(owner)))
-    return len(rows)
+def give_objects(conn: Any, owner: str) -> None:
+    """Make ``owner`` own the connected database's public schema (a restore recreates it as the
+    superuser's) and every object in it that is no extension's (see hand_over.sql)."""
+    conn.execute("SELECT set_config('zikra.owner', %s, false)", (owner,))
+    conn.execute(HAND_OVER_SQL)
 
 
 def is_running(c: Cluster) -> bool:
