@@ -7,13 +7,15 @@ import configparser
 import json
 import os
 import pwd
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from zikra_ops import services, supervisor
+from zikra_ops import service_user, services, supervisor
 from zikra_ops.supervisor import Program
 
 
@@ -137,3 +139,18 @@ def test_without_workers_n8n_runs_its_executions_itself(home: Path):
     found = services.programs(env)
     assert "redis" not in found and not any(name.startswith("n8n-worker") for name in found)
     assert found["n8n"].env is not None and "EXECUTIONS_MODE" not in found["n8n"].env
+
+
+def test_as_root_a_project_the_service_user_cannot_read_is_refused_with_what_to_do():
+    if os.geteuid() != 0:
+        pytest.skip("only root hands the services to the service user")
+    private = Path(tempfile.mkdtemp(prefix="zikra-private-"))  # mode 700, as /root is
+    try:
+        code = private / "code.py"
+        code.write_text("")
+        with pytest.raises(RuntimeError, match="cannot read .*code.py.*not under a private folder"):
+            service_user.check_can_read(code)
+        private.chmod(0o755)
+        service_user.check_can_read(code)
+    finally:
+        shutil.rmtree(private)

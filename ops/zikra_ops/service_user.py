@@ -60,15 +60,24 @@ def can_reach(path: Path) -> bool:
     return can_run("test", "-x", str(path))
 
 
+def check_can_read(path: Path) -> None:
+    """Raises: RuntimeError when the service user cannot read ``path`` (the project's code)."""
+    if not can_run("test", "-r", str(path)):
+        raise RuntimeError(f"the service user {NAME} cannot read {path}: the services run as {NAME}, "
+                           f"so the project must sit where other users can read it (not under a private "
+                           f"folder such as /root; /opt or /srv are fine), or run zikra as an ordinary user")
+
+
 def chown(path: Path, recursive: bool = False) -> None:
     """Give ``path`` (and with ``recursive``, everything under it) to the service user (root only)."""
     if not as_root():
         return
-    shutil.chown(path, NAME, NAME)
+    entry = pwd.getpwnam(NAME)
+    os.chown(path, entry.pw_uid, entry.pw_gid)
     if recursive and path.is_dir():
         for root, dirs, files in os.walk(path):
             for name in [*dirs, *files]:
-                os.lchown(os.path.join(root, name), pwd.getpwnam(NAME).pw_uid, pwd.getpwnam(NAME).pw_gid)
+                os.lchown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
 
 
 def own_dir(path: Path, mode: int = 0o700) -> Path:

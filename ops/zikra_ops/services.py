@@ -166,6 +166,7 @@ def prepare_files(env: dict[str, str]) -> None:
     folder (all of it: an installation whose n8n ran as root has root's files there), Redis's."""
     if not service_user.user():
         return
+    service_user.check_can_read(REPO_ROOT / "worker" / "zikra_worker" / "__init__.py")
     service_user.own_dir(service_home())
     folder = n8n.Install.from_home().user_folder
     service_user.own_dir(folder)
