@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 from conftest import assert_error
@@ -18,7 +19,8 @@ def test_a_created_token_verifies_with_its_owner_role_and_projects(worker):
 def test_the_raw_token_appears_nowhere_in_the_database(worker, pg):
     token = worker.post("/tokens/create", {"owner": "bob", "role": "admin"}).json()["token"]
     dump = subprocess.run([str(pg.bin_dir / "pg_dump"), "-h", "127.0.0.1", "-p", str(pg.port),
-                           "-U", "postgres", "zikra"], capture_output=True, text=True, check=True).stdout
+                           "-U", "postgres", "zikra"], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PGPASSWORD": pg.password_file.read_text().strip()}).stdout
     assert "access_tokens" in dump
     assert token not in dump and token[3:] not in dump
     listed = worker.post("/tokens/list").json()["tokens"]
