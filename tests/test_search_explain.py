@@ -22,14 +22,17 @@ def _explained(worker, project, query, **fields):
 
 def _recomputed(e, c):
     """vector, keyword, fused score and BM25 from the explain object alone (its FORMULA)."""
+    factor = max((e["keyword_share"] or 0.0) - c["share_floor"], 0) / (1 - c["share_floor"])
+    assert e["keyword_factor"] == pytest.approx(factor)
+    share = factor ** c["share_power"]
     if c["method"] == "mix":
         vector = 0.0 if e["vector_rank"] is None else c["vector_weight"] * (e["vector_norm"] if e["vector_norm"]
                                                                             is not None else 1.0)
-        keyword = 0.0 if e["keyword_rank"] is None else c["keyword_weight"] * (e["keyword_norm"] if e["keyword_norm"]
-                                                                               is not None else 1.0)
+        keyword = 0.0 if e["keyword_rank"] is None else c["keyword_weight"] * share * (
+            e["keyword_norm"] if e["keyword_norm"] is not None else 1.0)
     else:
         vector = 0.0 if e["vector_rank"] is None else c["vector_weight"] / (c["rrf_k"] + e["vector_rank"])
-        keyword = 0.0 if e["keyword_rank"] is None else c["keyword_weight"] / (c["rrf_k"] + e["keyword_rank"])
+        keyword = 0.0 if e["keyword_rank"] is None else c["keyword_weight"] * share / (c["rrf_k"] + e["keyword_rank"])
     return vector, keyword, vector + keyword + c["identifier_boost"] * e["identifier_hits"]
 
 
@@ -42,7 +45,8 @@ def test_explain_parts_recompute_the_score(worker, project, db):
     for r in results:
         e, c = r["explain"], r["explain"]["constants"]
         assert set(c) >= {"method", "rrf_k", "vector_weight", "keyword_weight", "confidence_weight", "k1", "b",
-                          "title_weight", "identifier_boost", "vector_candidates", "keyword_candidates"}
+                          "title_weight", "identifier_boost", "share_power", "vector_candidates",
+                          "keyword_candidates"}
         vector, keyword, fused = _recomputed(e, c)
         factor = 1 - c["confidence_weight"] + c["confidence_weight"] * e["confidence"]
         assert e["vector_contribution"] == pytest.approx(vector)

@@ -37,8 +37,9 @@ PREFIXED_COLUMNS = ", ".join("m." + name.strip() for name in MEMORY_COLUMNS.spli
 class Fusion:
     """The constants of the ranking formula (docs/search.md, docs/search-quality.md).
 
-    method "rrf":  fused = vector_weight / (rrf_k + vector_rank) + keyword_weight / (rrf_k + keyword_rank)
-    method "mix":  fused = vector_weight * vector_norm + keyword_weight * keyword_norm
+    method "rrf":  fused = vector_weight / (rrf_k + vector_rank)
+                           + keyword_weight * keyword_share ** share_power / (rrf_k + keyword_rank)
+    method "mix":  fused = vector_weight * vector_norm + keyword_weight * keyword_share ** share_power * keyword_norm
                    (cosine and BM25 each scaled min-max to 0..1 over its own candidates)
     both:          fused += identifier_boost * identifier_hits
                    score = fused * (1 - confidence_weight + confidence_weight * confidence)
@@ -49,11 +50,16 @@ class Fusion:
     vector_candidates: int = 60
     keyword_candidates: int = 60
     vector_weight: float = 1.0
-    keyword_weight: float = 1.0
+    keyword_weight: float = 5.0
     confidence_weight: float = 0.5
     # BM25: term frequency saturation and length normalisation (the usual constants).
     k1: float = 1.2
     b: float = 0.75
+    # The keyword contribution is scaled by keyword_factor ** share_power, keyword_factor =
+    # max(keyword_share - share_floor, 0) / (1 - share_floor): a memory holding only the
+    # common words of a question is weak keyword evidence, whatever its rank.
+    share_power: float = 1.0
+    share_floor: float = 0.15
     # A title position counts this many times in a memory's term frequency.
     title_weight: float = 2.0
     # A memory holding an identifier of the query (ERR_CONN_RESET, src/app/db.py) gets this
@@ -212,18 +218,24 @@ joined AS (
     FROM semantic_ranked s
     FULL OUTER JOIN keyword_ranked k ON k.id = s.id
 ),
+factored AS (
+    SELECT j.*, GREATEST(COALESCE(keyword_share, 0) - %(share_floor)s, 0) / (1 - %(share_floor)s) AS keyword_factor
+    FROM joined j
+),
 fused AS (
-    SELECT j.*,
+    SELECT f.*,
            CASE WHEN %(mix)s
                 THEN %(vector_weight)s * COALESCE(vector_norm, CASE WHEN vector_rank IS NOT NULL THEN 1 END, 0)
-                     + %(keyword_weight)s * COALESCE(keyword_norm, CASE WHEN keyword_rank IS NOT NULL THEN 1 END, 0)
+                     + %(keyword_weight)s * power(keyword_factor, %(share_power)s)
+                       * COALESCE(keyword_norm, CASE WHEN keyword_rank IS NOT NULL THEN 1 END, 0)
                 ELSE COALESCE(%(vector_weight)s / (%(rrf_k)s + vector_rank), 0)
-                     + COALESCE(%(keyword_weight)s / (%(rrf_k)s + keyword_rank), 0)
+                     + COALESCE(%(keyword_weight)s * power(keyword_factor, %(share_power)s)
+                                / (%(rrf_k)s + keyword_rank), 0)
            END + %(identifier_boost)s * identifier_hits AS fused_score,
            GREATEST(LEAST(GREATEST((cosine - %(similarity_floor)s)
                                    / (%(similarity_ceiling)s - %(similarity_floor)s), 0), 1),
                     LEAST(COALESCE(keyword_share, 0) * %(keyword_share_scale)s, 1)) AS relevance
-    FROM joined j
+    FROM factored f
 )
 SELECT *, fused_score * (1 - %(confidence_weight)s + %(confidence_weight)s * confidence) AS score
 FROM fused
@@ -235,7 +247,7 @@ LIMIT %(limit)s
 # The columns the ranking computes beyond the memory's own: dropped from a result (some
 # become its parts).
 RANKING_COLUMNS = ("vector_rank", "vector_similarity", "keyword_rank", "bm25", "identifier_hits", "cosine",
-                   "keyword_share", "vector_norm", "keyword_norm", "fused_score", "relevance", "score")
+                   "keyword_share", "keyword_factor", "vector_norm", "keyword_norm", "fused_score", "relevance", "score")
 
 
 def rank(conn: psycopg.Connection[Any], request: dict[str, Any], fusion: Fusion,
