@@ -14,20 +14,33 @@ of the folder. The .js file holds exactly the node's ``parameters.jsCode``.
 
 JSON is written as ``json.dumps(obj, indent=2) + "\\n"`` and only when it changes. It is
 an error when a Code node has no .js, when a .js has no node, or when two Code nodes
-(in any workflows) give the same file name. Stdlib only.
+(in any workflows) give the same file name. Stdlib only (and Node, to read the command table).
+
+The "Route command" Switch of the API workflow is written from the same source: one output
+per worker route of ``COMMAND_TABLE`` in code/check-request.js (its ``ROUTES``, in table
+order), after the "rejected" output, each wired to its branch's first node. A rule keeps its
+id; a new route's rule gets an id derived from its name. ``--check`` fails when they differ.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import re
+import shutil
+import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CODE_NODE_TYPE = "n8n-nodes-base.code"
+ROUTER_NODE = "Route command"
+ROUTER_TABLE = "check-request.js"
+REJECTED_OUTPUT = "rejected"
+RULE_IDS = uuid.UUID("1f48f3f4-265b-53c1-bde8-b18be8cc428c")  # the Switch node's own id
 
 
 @dataclass
@@ -78,6 +91,60 @@ def orphans(workflow_dir: Path, mapped: set[Path]) -> list[str]:
             for path in sorted((workflow_dir / "code").glob("*.js")) if path not in mapped]
 
 
+def table_routes(js_file: Path) -> list[dict]:
+    """``ROUTES`` of the command table: ``[{"route", "branch"}]`` in table order.
+
+    Raises:
+        RuntimeError: Node is missing or the file does not load.
+    """
+    node = shutil.which("node")
+    if node is None:
+        raise RuntimeError("node is not on PATH: it reads the command table")
+    script = "const {ROUTES} = require(process.argv[1]); process.stdout.write(JSON.stringify(ROUTES));"
+    result = subprocess.run([node, "-e", script, str(js_file)], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise RuntimeError(f"{js_file.name} does not load: {result.stderr.strip()[-500:]}")
+    return json.loads(result.stdout)
+
+
+def routed(workflow: dict, routes: list[dict]) -> tuple[list[dict], list[list[dict]]]:
+    """The Switch rules and the Switch's connections that ``routes`` call for."""
+    (switch,) = [n for n in workflow["nodes"] if n["name"] == ROUTER_NODE]
+    rules = {rule["outputKey"]: rule for rule in switch["parameters"]["rules"]["values"]}
+    rejected, template = rules[REJECTED_OUTPUT], next(r for key, r in rules.items() if key != REJECTED_OUTPUT)
+    wanted, wires = [rejected], [workflow["connections"][ROUTER_NODE]["main"][0]]
+    for item in routes:
+        rule = rules.get(item["route"])
+        if rule is None:
+            rule = copy.deepcopy(template)
+            rule["outputKey"] = item["route"]
+            rule["conditions"]["conditions"][0].update(
+                id=str(uuid.uuid5(RULE_IDS, item["route"])), rightValue=item["route"])
+        wanted.append(rule)
+        wires.append([{"node": item["branch"], "type": "main", "index": 0}])
+    return wanted, wires
+
+
+def sync_routes(workflow_file: Path, workflow: dict, mode: str) -> list[str]:
+    """Write (or, for "check", compare) the router Switch from the command table."""
+    if mode == "extract" or not any(n["name"] == ROUTER_NODE for n in workflow.get("nodes", [])):
+        return []
+    try:
+        rules, wires = routed(workflow, table_routes(workflow_file.parent / "code" / ROUTER_TABLE))
+    except (RuntimeError, KeyError, ValueError, StopIteration) as exc:
+        return [f'{workflow_file.name}: "{ROUTER_NODE}" cannot be checked against the command table ({exc})']
+    (switch,) = [n for n in workflow["nodes"] if n["name"] == ROUTER_NODE]
+    current = (switch["parameters"]["rules"]["values"], workflow["connections"][ROUTER_NODE]["main"])
+    if current == (rules, wires):
+        return []
+    if mode == "check":
+        return [f'{workflow_file.name}: "{ROUTER_NODE}" rules differ from the command table\'s routes '
+                f"(run sync_code.py)"]
+    switch["parameters"]["rules"]["values"] = rules
+    workflow["connections"][ROUTER_NODE]["main"] = wires
+    return []
+
+
 def sync_workflow(workflow_file: Path, mode: str) -> tuple[list[CodeNode], list[str]]:
     """Bring one workflow in step (mode "sync", "extract" or "check").
 
@@ -99,6 +166,7 @@ def sync_workflow(workflow_file: Path, mode: str) -> tuple[list[CodeNode], list[
                 problems.append(f"{item.label}: jsCode differs from the .js file")
             else:
                 params["jsCode"] = item.js_file.read_text(encoding="utf-8")
+    problems += sync_routes(workflow_file, workflow, mode)
     if mode == "check" and text != dump(workflow):
         problems.append(f"{workflow_file.name}: not in json.dumps(indent=2) layout")
     elif mode == "sync" and text != dump(workflow):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -29,3 +30,26 @@ def test_the_code_node_unit_tests_pass_under_node_test() -> None:
 def test_the_workflow_json_embeds_exactly_the_code_node_js_files() -> None:
     result = run([sys.executable, str(WORKFLOWS / "sync_code.py"), "--check"], timeout=60)
     assert result.returncode == 0, f"sync_code.py --check failed:\n{result.stdout}\n{result.stderr}"
+
+
+def test_the_route_switch_is_written_from_the_command_table_and_a_stale_one_fails_the_check(tmp_path) -> None:
+    folder = tmp_path / "n8n-workflows"
+    shutil.copytree(WORKFLOWS, folder, ignore=shutil.ignore_patterns("tests", "*.py"))
+    router = folder / "zikraApiRouter01.json"
+    workflow = json.loads(router.read_text())
+    (switch,) = [n for n in workflow["nodes"] if n["name"] == "Route command"]
+    switch["parameters"]["rules"]["values"].pop()  # a route the table has, missing from the Switch
+    workflow["connections"]["Route command"]["main"].pop()
+    router.write_text(json.dumps(workflow, indent=2) + "\n")
+    sync = [sys.executable, str(WORKFLOWS / "sync_code.py"), "--dir", str(folder)]
+    stale = run([*sync, "--check"], timeout=60)
+    assert stale.returncode == 1 and '"Route command" rules differ from the command table' in stale.stderr
+    assert run(sync, timeout=60).returncode == 0 and run([*sync, "--check"], timeout=60).returncode == 0
+
+    def routing(path):
+        flow = json.loads(path.read_text())
+        (node,) = [n for n in flow["nodes"] if n["name"] == "Route command"]
+        return ([(r["outputKey"], r["conditions"]["conditions"][0]["rightValue"]) for r in node["parameters"]["rules"]["values"]],
+                flow["connections"]["Route command"])
+
+    assert routing(router) == routing(WORKFLOWS / "zikraApiRouter01.json")  # the rule back, with an id of its own

@@ -4,31 +4,126 @@
 // JSON object and known command (400; names and aliases are case-insensitive), the worker's
 // answer about the token (401, 429, 503), role (403), required fields (400), projects (400/403).
 // Output: {ok: true, route, path, command, requested, payload, reply} or {ok: false, status, body: {error}}.
-// `path` is the worker endpoint "Worker: call" posts `payload` to; it comes from POLICY, never from the request.
+// `path` is the worker endpoint "Worker: call" posts `payload` to; it comes from COMMAND_TABLE, never from the request.
 // The node hands `payload` on as JSON text (asItem), so n8n never walks the request's values again;
 // the worker checks the fields' types and names a wrong one.
 // `reply` holds what "Respond" adds to a success body: the command that ran, and the alias used.
 
-const COMMANDS = {
-  search: ['find', 'query', 'recall', 'retrieve', 'lookup', 'remember', 'search_memory'],
-  brief: ['project_brief'],
-  save_memory: ['save', 'store', 'write', 'add_memory'],
-  get_memory: ['get', 'fetch'],
-  get_prompt: ['prompt', 'run_prompt', 'fetch_prompt'],
-  save_prompt: [],
-  save_requirement: ['requirement'],
-  log_run: ['run', 'log_session', 'end_session'],
-  log_error: ['error', 'log_bug', 'report_error'],
-  stats: ['memory_stats'],
-  list_memories: ['list'],
-  update_memory: ['edit', 'update'],
-  archive_memory: ['archive'],
-  restore_memory: ['restore', 'unarchive'],
-  list_runs: [],
-  list_tokens: [],
-  create_token: [],
-  revoke_token: [],
+// One record per command, the only place its rules live:
+//   aliases   other names it answers to (SPEC §2, and those of earlier Zikra clients);
+//   role      the least role that may run it;
+//   route     the worker route, which is also the "Route command" output it leaves by (sync_code.py
+//             writes those Switch rules from ROUTES); the endpoint is /<route> unless `path` says;
+//   branch    the first node of its branch after "Route command" (default "Worker: call");
+//   required  fields that must not be blank;
+//   projects  'one' (a project, the token's only one, or default), 'many' (a name or a list),
+//             'by_id' (one, or with an id and no project every project the token may read),
+//             'none' (token management: not about a project);
+//   idempotencyKey  whether a replayed request with the same key takes effect once (a hook's spool);
+//   payload   what the worker gets: (body, projects, owner, allowed) -> object.
+const COMMAND_TABLE = {
+  search: {
+    aliases: ['find', 'query', 'recall', 'retrieve', 'lookup', 'remember', 'search_memory'],
+    role: 'reader', route: 'search', required: ['query'], projects: 'many',
+    payload: (body, projects) => ({ query: body.query, projects, memory_types: body.memory_type ?? null,
+      limit: body.limit ?? 5, max_tokens: body.max_tokens ?? null, include_archived: body.include_archived ?? false,
+      explain: body.explain ?? false, min_relevance: body.min_relevance ?? null }),
+  },
+  brief: {
+    aliases: ['project_brief'], role: 'reader', route: 'brief', branch: 'Brief policy', projects: 'one',
+    // The policy is added by the workflow's "Brief policy" node, never taken from the request.
+    payload: (body, projects) => ({ project: projects[0], max_tokens: body.max_tokens ?? null }),
+  },
+  save_memory: {
+    aliases: ['save', 'store', 'write', 'add_memory'], role: 'writer', route: 'save_memory',
+    required: ['title', 'content_md'], projects: 'one', idempotencyKey: true,
+    payload: (body, projects, owner) => memoryPayload(body, projects, owner, body.memory_type ?? 'decision'),
+  },
+  get_memory: {
+    aliases: ['get', 'fetch'], role: 'reader', route: 'get_memory', projects: 'by_id',
+    payload: (body, projects, owner, allowed) => ({ id: body.id ?? null, title: body.title ?? null,
+      project: projects[0] ?? null, projects: allowed }),
+  },
+  get_prompt: {
+    aliases: ['prompt', 'run_prompt', 'fetch_prompt'], role: 'reader', route: 'get_prompt',
+    required: ['prompt_name'], projects: 'one',
+    payload: (body, projects) => ({ project: projects[0], prompt_name: body.prompt_name }),
+  },
+  save_prompt: {
+    aliases: [], role: 'writer', route: 'save_prompt', required: ['prompt_name', 'content_md'], projects: 'one',
+    payload: (body, projects, owner) => ({ project: projects[0], prompt_name: body.prompt_name,
+      content_md: body.content_md, description: body.description ?? null, created_by: owner }),
+  },
+  save_requirement: {
+    aliases: ['requirement'], role: 'writer', route: 'save_memory', required: ['title', 'content_md'],
+    projects: 'one', idempotencyKey: true,
+    payload: (body, projects, owner) => memoryPayload(body, projects, owner, 'requirement'),
+  },
+  log_run: {
+    aliases: ['run', 'log_session', 'end_session'], role: 'writer', route: 'log_run', required: ['status'],
+    projects: 'one', idempotencyKey: true,
+    payload: (body, projects, owner) => {
+      const fields = ['status', 'output_summary', 'session_id', 'agent', 'tokens_in', 'tokens_out', 'duration_s', 'files_changed'];
+      const run = { project: projects[0], created_by: owner };
+      for (const field of fields) run[field] = body[field] ?? null;
+      return run;
+    },
+  },
+  log_error: {
+    aliases: ['error', 'log_bug', 'report_error'], role: 'writer', route: 'save_memory',
+    required: ['title', 'content_md'], projects: 'one', idempotencyKey: true,
+    payload: (body, projects, owner) => memoryPayload(body, projects, owner, 'error'),
+  },
+  stats: {
+    aliases: ['memory_stats'], role: 'reader', route: 'stats', projects: 'many',
+    payload: (body, projects) => ({ projects }),
+  },
+  list_memories: {
+    aliases: ['list'], role: 'reader', route: 'list_memories', projects: 'many',
+    payload: (body, projects) => ({ projects, memory_types: body.memory_type ?? null, tags: body.tags ?? null,
+      archived: body.archived ?? 'exclude', limit: body.limit ?? 20, offset: body.offset ?? 0 }),
+  },
+  update_memory: {
+    aliases: ['edit', 'update'], role: 'writer', route: 'update_memory', required: ['id'], projects: 'by_id',
+    payload: (body, projects, owner, allowed) => ({ id: body.id, project: projects[0] ?? null, projects: allowed,
+      title: body.title ?? null, content_md: body.content_md ?? null, tags: body.tags ?? null,
+      memory_type: body.memory_type ?? null, actor: owner }),
+  },
+  archive_memory: {
+    aliases: ['archive'], role: 'writer', route: 'archive_memory', required: ['id'], projects: 'by_id',
+    payload: (body, projects, owner, allowed) => ({ id: body.id, project: projects[0] ?? null, projects: allowed, actor: owner }),
+  },
+  restore_memory: {
+    aliases: ['restore', 'unarchive'], role: 'writer', route: 'restore_memory', required: ['id'], projects: 'by_id',
+    payload: (body, projects, owner, allowed) => ({ id: body.id, project: projects[0] ?? null, projects: allowed, actor: owner }),
+  },
+  list_runs: {
+    aliases: [], role: 'reader', route: 'list_runs', projects: 'many',
+    payload: (body, projects) => ({ projects, limit: body.limit ?? 50, days: body.days ?? 30 }),
+  },
+  list_tokens: {
+    aliases: [], role: 'admin', route: 'list_tokens', path: '/tokens/list', projects: 'none', payload: () => ({}),
+  },
+  create_token: {
+    aliases: [], role: 'admin', route: 'create_token', path: '/tokens/create', required: ['owner', 'role'],
+    projects: 'none',
+    payload: (body, projects, owner) => ({ owner: body.owner, role: body.role, projects: body.projects ?? null, actor: owner }),
+  },
+  revoke_token: {
+    aliases: [], role: 'admin', route: 'revoke_token', path: '/tokens/revoke', required: ['id'], projects: 'none',
+    payload: (body, projects, owner) => ({ id: body.id, actor: owner }),
+  },
 };
+
+function memoryPayload(body, projects, owner, memoryType) {
+  return { project: projects[0], title: body.title, content_md: body.content_md, tags: body.tags ?? [],
+    source: body.source ?? null, created_by: owner, memory_type: memoryType };
+}
+
+// Views of the table: the names and aliases, and each "Route command" output with its branch.
+const COMMANDS = Object.fromEntries(Object.entries(COMMAND_TABLE).map(([name, c]) => [name, c.aliases]));
+const ROUTES = [...new Map(Object.values(COMMAND_TABLE).map((c) => [c.route, c.branch || 'Worker: call']))]
+  .map(([route, branch]) => ({ route, branch }));
 const MAX_TOKEN_CHARS = 256;
 
 function commandTable() {
@@ -92,41 +187,6 @@ function checkRequest(item, maxBodyBytes) {
 }
 
 const RANK = { reader: 1, writer: 2, admin: 3 };
-// The least role each command needs, and the worker route it goes to (its endpoint is /<route>
-// unless `path` says otherwise).
-const POLICY = {
-  search: { role: 'reader', route: 'search' },
-  brief: { role: 'reader', route: 'brief' },
-  get_memory: { role: 'reader', route: 'get_memory' },
-  get_prompt: { role: 'reader', route: 'get_prompt' },
-  stats: { role: 'reader', route: 'stats' },
-  save_memory: { role: 'writer', route: 'save_memory' },
-  save_requirement: { role: 'writer', route: 'save_memory', memoryType: 'requirement' },
-  log_error: { role: 'writer', route: 'save_memory', memoryType: 'error' },
-  save_prompt: { role: 'writer', route: 'save_prompt' },
-  log_run: { role: 'writer', route: 'log_run' },
-  list_memories: { role: 'reader', route: 'list_memories' },
-  list_runs: { role: 'reader', route: 'list_runs' },
-  update_memory: { role: 'writer', route: 'update_memory' },
-  archive_memory: { role: 'writer', route: 'archive_memory' },
-  restore_memory: { role: 'writer', route: 'restore_memory' },
-  list_tokens: { role: 'admin', route: 'list_tokens', path: '/tokens/list' },
-  create_token: { role: 'admin', route: 'create_token', path: '/tokens/create' },
-  revoke_token: { role: 'admin', route: 'revoke_token', path: '/tokens/revoke' },
-};
-const REQUIRED = {
-  search: ['query'], save_memory: ['title', 'content_md'], save_requirement: ['title', 'content_md'],
-  log_error: ['title', 'content_md'], get_prompt: ['prompt_name'], save_prompt: ['prompt_name', 'content_md'],
-  log_run: ['status'], update_memory: ['id'], archive_memory: ['id'], restore_memory: ['id'],
-  create_token: ['owner', 'role'], revoke_token: ['id'],
-};
-const MULTI_PROJECT = new Set(['search', 'stats', 'list_memories', 'list_runs']);
-// Commands on one memory by id: with no project, they look in every project the token may read.
-const BY_ID = new Set(['get_memory', 'update_memory', 'archive_memory', 'restore_memory']);
-// Token management is not about a project (a token's own scope is its `projects` field).
-const NO_PROJECT = new Set(['list_tokens', 'create_token', 'revoke_token']);
-const WRITES = new Set(['save_memory', 'log_run']);
-
 
 function tokenFailure(verify) {
   if (!verify || verify.error || !verify.statusCode) {
@@ -158,8 +218,9 @@ function resolveProjects(command, body, allowed) {
   if (typeof projects === 'string') projects = [projects];
   const valid = Array.isArray(projects) && projects.length > 0 && projects.length <= 100
     && projects.every((p) => typeof p === 'string' && p.trim() && p.length <= 200);
-  if (!valid || (projects.length > 1 && !MULTI_PROJECT.has(command))) {
-    const what = MULTI_PROJECT.has(command) ? 'a project name or a list of names' : 'a project name';
+  const many = COMMAND_TABLE[command].projects === 'many';
+  if (!valid || (projects.length > 1 && !many)) {
+    const what = many ? 'a project name or a list of names' : 'a project name';
     return fail(400, 'invalid_request', `project must be ${what}.`, 'project');
   }
   const denied = allowed === null ? [] : projects.filter((p) => !allowed.includes(p));
@@ -167,77 +228,29 @@ function resolveProjects(command, body, allowed) {
   return { projects };
 }
 
-function payloadFor(command, body, projects, owner, allowed) {
-  const project = projects[0];
-  switch (command) {
-    case 'search':
-      return { query: body.query, projects, memory_types: body.memory_type ?? null, limit: body.limit ?? 5,
-        max_tokens: body.max_tokens ?? null, include_archived: body.include_archived ?? false,
-        explain: body.explain ?? false, min_relevance: body.min_relevance ?? null };
-    case 'brief':
-      // The policy is added by the workflow's "Brief policy" node, never taken from the request.
-      return { project, max_tokens: body.max_tokens ?? null };
-    case 'save_memory': case 'save_requirement': case 'log_error':
-      return { project, title: body.title, content_md: body.content_md, tags: body.tags ?? [], source: body.source ?? null,
-        created_by: owner, memory_type: POLICY[command].memoryType || (body.memory_type ?? 'decision') };
-    case 'get_memory':
-      return { id: body.id ?? null, title: body.title ?? null, project: project ?? null, projects: allowed };
-    case 'get_prompt':
-      return { project, prompt_name: body.prompt_name };
-    case 'save_prompt':
-      return { project, prompt_name: body.prompt_name, content_md: body.content_md,
-        description: body.description ?? null, created_by: owner };
-    case 'log_run': {
-      const fields = ['status', 'output_summary', 'session_id', 'agent', 'tokens_in', 'tokens_out', 'duration_s', 'files_changed'];
-      const run = { project, created_by: owner };
-      for (const field of fields) run[field] = body[field] ?? null;
-      return run;
-    }
-    case 'list_memories':
-      return { projects, memory_types: body.memory_type ?? null, tags: body.tags ?? null,
-        archived: body.archived ?? 'exclude', limit: body.limit ?? 20, offset: body.offset ?? 0 };
-    case 'update_memory':
-      return { id: body.id, project: project ?? null, projects: allowed, title: body.title ?? null,
-        content_md: body.content_md ?? null, tags: body.tags ?? null, memory_type: body.memory_type ?? null, actor: owner };
-    case 'archive_memory': case 'restore_memory':
-      return { id: body.id, project: project ?? null, projects: allowed, actor: owner };
-    case 'list_runs':
-      return { projects, limit: body.limit ?? 50, days: body.days ?? 30 };
-    case 'list_tokens':
-      return {};
-    case 'create_token':
-      return { owner: body.owner, role: body.role, projects: body.projects ?? null, actor: owner };
-    case 'revoke_token':
-      return { id: body.id, actor: owner };
-    default:
-      return { projects };
-  }
-}
-
 function authorize(request, verify) {
   const failure = tokenFailure(verify);
   if (failure) return failure;
   const token = verify.body;
   const { command, body } = request;
-  const policy = POLICY[command];
-  if (!(RANK[token.role] >= RANK[policy.role])) {
+  const spec = COMMAND_TABLE[command];
+  if (!(RANK[token.role] >= RANK[spec.role])) {
     return fail(403, 'forbidden', `A ${token.role} token may not run ${command}.`);
   }
-  for (const field of REQUIRED[command] || []) {
+  for (const field of spec.required || []) {
     if (isBlank(body[field])) return fail(400, 'invalid_request', `${field} is required.`, field);
   }
   if (command === 'get_memory' && isBlank(body.id) && isBlank(body.title)) {
     return fail(400, 'invalid_request', 'id or title is required.', 'id');
   }
   // By id, get_memory and the edit commands may look in every project the token may read.
-  const byIdAnywhere = BY_ID.has(command) && !isBlank(body.id) && isBlank(body.project);
-  const resolved = byIdAnywhere || NO_PROJECT.has(command) ? { projects: [] }
+  const byIdAnywhere = spec.projects === 'by_id' && !isBlank(body.id) && isBlank(body.project);
+  const resolved = byIdAnywhere || spec.projects === 'none' ? { projects: [] }
     : resolveProjects(command, body, token.projects ?? null);
   if (resolved.ok === false) return resolved;
-  const payload = payloadFor(command, body, resolved.projects, token.owner, token.projects ?? null);
-  // Writes replayed with the same key (a hook's spool) take effect once.
-  if (WRITES.has(policy.route) && !isBlank(body.idempotency_key)) payload.idempotency_key = body.idempotency_key;
-  return { ok: true, route: policy.route, path: policy.path || `/${policy.route}`, command, requested: request.requested, payload };
+  const payload = spec.payload(body, resolved.projects, token.owner, token.projects ?? null);
+  if (spec.idempotencyKey && !isBlank(body.idempotency_key)) payload.idempotency_key = body.idempotency_key;
+  return { ok: true, route: spec.route, path: spec.path || `/${spec.route}`, command, requested: request.requested, payload };
 }
 
 // The whole decision for one request: the webhook item, then the worker's token answer.
@@ -258,7 +271,7 @@ function asItem(decision) {
 }
 
 if (typeof $input === 'undefined') {
-  module.exports = { handle, asItem, checkRequest, unreadableField, authorize, COMMANDS, POLICY };
+  module.exports = { handle, asItem, checkRequest, unreadableField, authorize, COMMAND_TABLE, COMMANDS, ROUTES };
   return;
 }
 const maxBodyBytes = Number($env.ZIKRA_MAX_BODY_BYTES) || 1048576;

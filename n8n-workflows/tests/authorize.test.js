@@ -2,7 +2,7 @@
 // (SPEC §2, §6, §7, §11).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { authorize, POLICY } = require('../code/check-request.js');
+const { authorize, COMMAND_TABLE } = require('../code/check-request.js');
 const { assertRefusal } = require('./helpers.js');
 
 const token = (role = 'writer', projects = null, owner = 'ann') => ({ statusCode: 200, body: { id: 't1', owner, role, projects } });
@@ -37,7 +37,7 @@ const run = (command, role = 'writer', projects = null, extra = {}) =>
   authorize(request(command, { ...VALID[command], ...extra }), token(role, projects));
 
 test('every command has a policy and a valid body for these tests', () => {
-  assert.deepEqual(Object.keys(POLICY).sort(), Object.keys(VALID).sort());
+  assert.deepEqual(Object.keys(COMMAND_TABLE).sort(), Object.keys(VALID).sort());
 });
 
 test('a worker that cannot be reached (error item, empty item, no status) is a 503 worker_unavailable', () => {
@@ -71,7 +71,7 @@ test('a 200 token check lets the request through with route, command, requested 
 });
 
 test('role matrix: readers run only reads; writers also writes; admins every command', () => {
-  for (const command of Object.keys(POLICY)) {
+  for (const command of Object.keys(COMMAND_TABLE)) {
     assert.equal(run(command, 'reader').ok, READS.includes(command), `reader ${command}`);
     assert.equal(run(command, 'writer').ok, !ADMIN.includes(command), `writer ${command}`);
     assert.equal(run(command, 'admin').ok, true, `admin ${command}`);
@@ -141,7 +141,7 @@ test('project: left out, a token limited to exactly one project uses it', () => 
 });
 
 test('project: left out, a token limited to several projects is a 400 naming project and listing them', () => {
-  for (const command of Object.keys(POLICY).filter((c) => !BY_ID.includes(c) && !ADMIN.includes(c))) {
+  for (const command of Object.keys(COMMAND_TABLE).filter((c) => !BY_ID.includes(c) && !ADMIN.includes(c))) {
     const result = run(command, 'admin', ['web', 'api']);
     assertRefusal(result, 400, 'invalid_request', 'project');
     assert.match(result.body.error.message, /web, api/);
@@ -173,7 +173,7 @@ test('project: a list is allowed only for search, stats and the listings, and ev
   assertRefusal(denied, 403, 'forbidden');
   assert.match(denied.body.error.message, /hr, ops/);
   const lists = ['search', 'stats', 'list_memories', 'list_runs'];
-  for (const command of Object.keys(POLICY).filter((c) => !lists.includes(c) && !ADMIN.includes(c))) {
+  for (const command of Object.keys(COMMAND_TABLE).filter((c) => !lists.includes(c) && !ADMIN.includes(c))) {
     const result = run(command, 'admin', null, { project: ['a', 'b'] });
     assertRefusal(result, 400, 'invalid_request', 'project');
     assert.match(result.body.error.message, /must be a project name\./);
@@ -253,7 +253,7 @@ test('get_prompt, save_prompt and log_run payloads carry their fields with nulls
 });
 
 test('each command is routed to its worker endpoint', () => {
-  const decisions = Object.keys(POLICY).map((c) => [c, run(c, 'admin')]);
+  const decisions = Object.keys(COMMAND_TABLE).map((c) => [c, run(c, 'admin')]);
   const routes = {
     search: 'search', brief: 'brief', get_memory: 'get_memory', get_prompt: 'get_prompt', stats: 'stats', save_memory: 'save_memory',
     save_requirement: 'save_memory', log_error: 'save_memory', save_prompt: 'save_prompt', log_run: 'log_run',
@@ -299,4 +299,23 @@ test('token management: admin only, no project needed even for a project-limited
     { owner: 'bob', role: 'reader', projects: ['web'], actor: 'ann' });
   assert.deepEqual(run('create_token').ok, false);
   assert.deepEqual(run('revoke_token', 'admin').payload, { id: VALID.revoke_token.id, actor: 'ann' });
+});
+
+test('ROUTES: each worker route once, in table order, with its branch ("Worker: call" unless the record names one)', () => {
+  const { ROUTES } = require('../code/check-request.js');
+  const routes = [...new Set(Object.values(COMMAND_TABLE).map((c) => c.route))];
+  assert.deepEqual(ROUTES.map((r) => r.route), routes);
+  assert.deepEqual(ROUTES.find((r) => r.route === 'brief').branch, 'Brief policy');
+  assert.ok(ROUTES.filter((r) => r.route !== 'brief').every((r) => r.branch === 'Worker: call'));
+});
+
+test('every record names a role, a route, a project rule and a payload; idempotency keys only on the four writes', () => {
+  for (const [name, spec] of Object.entries(COMMAND_TABLE)) {
+    assert.ok(['reader', 'writer', 'admin'].includes(spec.role), name);
+    assert.ok(['one', 'many', 'by_id', 'none'].includes(spec.projects), name);
+    assert.equal(typeof spec.payload, 'function', name);
+    assert.ok(Array.isArray(spec.aliases), name);
+  }
+  const keyed = Object.keys(COMMAND_TABLE).filter((name) => COMMAND_TABLE[name].idempotencyKey);
+  assert.deepEqual(keyed.sort(), ['log_error', 'log_run', 'save_memory', 'save_requirement']);
 });
