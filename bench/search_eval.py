@@ -1,22 +1,28 @@
-"""Search quality on the labelled evaluation set (issue 8): R@1, R@5 and MRR of vector-only,
-keyword-only and hybrid ranking, overall and per query kind, on a tune half and a held-out
-half of the queries.
+"""Search quality on the labelled evaluation sets: R@1, R@5, R@10 and MRR of the previous
+search ("before", bench/search_before.py), vector-only, keyword-only and hybrid ranking,
+overall and per query kind; and the min_relevance calibration (--calibrate).
 
-The corpus (bench/evalset/corpus.jsonl) goes into a throwaway PostgreSQL started by
-bench/worker_search.py's ``run_in_scratch`` (which also loads ``--background`` bench-corpus
-memories in other projects, so the HNSW graph is not only the eval set), embedded with the
-configured provider (ZIKRA_EMBEDDING_*; default the offline local model). Every mode is
-ranked by ``zikra_worker.search.rank``, the endpoint's own statement, with one signal
-switched off for the single-signal modes; nothing is reinforced, so confidences stay as
-labelled.
+Two sets (``--sets``): bench/evalset (synthetic: corpus.jsonl, queries.jsonl from
+generate.py, questions.jsonl from questions.py, no_answer.jsonl), split into a tune half and
+a held-out half by a hash of the query id; and bench/realtext (Flask's changelog as
+memories, questions written for it by hand; build.py), never tuned on, all held out.
 
-    .venv/bin/python bench/search_eval.py                 # the table on both halves
+The corpora go into a throwaway PostgreSQL started by bench/worker_search.py's
+``run_in_scratch`` (which also loads ``--memories`` bench-corpus memories in other projects,
+so the HNSW graph is not only the eval set), embedded with the configured provider
+(ZIKRA_EMBEDDING_*; default the offline local model). Every mode but "before" is ranked by
+``zikra_worker.search.rank``, the endpoint's own statement, with one signal switched off for
+the single-signal modes; nothing is reinforced, so confidences stay as labelled.
+
+    .venv/bin/python bench/search_eval.py                 # the tables, both sets, every half
     .venv/bin/python bench/search_eval.py --tune          # one-knob-at-a-time sweeps, tune half only
-    .venv/bin/python bench/search_eval.py --markdown      # the held-out table as Markdown
+    .venv/bin/python bench/search_eval.py --grid share_floor='[0,0.15]' --grid keyword_weight='[3,5]'
+    .venv/bin/python bench/search_eval.py --calibrate     # min_relevance bars
+    .venv/bin/python bench/search_eval.py --markdown      # the tables as Markdown
 
 Metrics, per query, over the top 10: R@k = |relevant in top k| / min(k, |relevant|) (a
-multi-fact query with two answers needs both in the top 5 for R@5 = 1); MRR = 1 / rank of
-the first relevant memory (0 when none is in the top 10). Averages are over queries.
+query with two answers needs both in the top 5 for R@5 = 1); MRR = 1 / rank of the first
+relevant memory (0 when none is in the top 10). Averages are over queries.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from psycopg.rows import dict_row
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
+import search_before  # noqa: E402
 import worker_search  # noqa: E402
 
 from zikra_worker import embedding_space  # noqa: E402
@@ -48,18 +55,35 @@ from zikra_worker.embeddings import Embedder, build_embedder, memory_text  # noq
 from zikra_worker.search import Fusion, rank  # noqa: E402
 
 EVALSET = REPO / "bench" / "evalset"
-KINDS = ("paraphrase", "identifier", "multi_fact", "decoy", "stale")
+# The synthetic set (tune and held-out halves) and the set made from real text (held out).
+SETS = {"evalset": EVALSET, "realtext": REPO / "bench" / "realtext"}
+KINDS = ("paraphrase", "identifier", "multi_fact", "decoy", "stale", "question", "two_facts", "real")
 MODES = ("vector", "keyword", "hybrid")
+# "before": the previous statement (bench/search_before.py), scored in the same run.
+ALL_MODES = ("before",) + MODES
+# min_relevance bars scored by --calibrate.
+BARS = (0.3, 0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
 DEPTH = 10
+METRICS = ("R@1", "R@5", "R@10", "MRR")
 COPY = ("COPY memories (id, project, title, content_md, memory_type, tags, confidence, created_at, "
         "updated_at, reinforced_at, embedding) FROM STDIN WITH (FORMAT BINARY)")
 
 
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One JSON object per line; an absent file is empty."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line] if path.exists() else []
+
+
 def load_evalset(folder: Path = EVALSET) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The committed corpus and queries."""
-    def read(name: str) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in (folder / name).read_text().splitlines() if line]
-    return read("corpus.jsonl"), read("queries.jsonl")
+    """The committed corpus and queries (generate.py's)."""
+    return read_jsonl(folder / "corpus.jsonl"), read_jsonl(folder / "queries.jsonl")
+
+
+def load_all(folder: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """A set's corpus, every labelled query (queries.jsonl, questions.jsonl) and the prompts no
+    memory answers (no_answer.jsonl), each file optional but the corpus."""
+    corpus, queries = load_evalset(folder)
+    return corpus, queries + read_jsonl(folder / "questions.jsonl"), read_jsonl(folder / "no_answer.jsonl")
 
 
 def half(query_id: str) -> str:
@@ -102,28 +126,34 @@ def insert_corpus(conn: psycopg.Connection[Any], corpus: list[dict[str, Any]], v
 
 
 def mode_fusion(fusion: Fusion, mode: str) -> Fusion:
-    """The fusion with one signal switched off (vector, keyword) or both on (hybrid)."""
+    """The fusion with one signal switched off (vector, keyword) or both on (hybrid, before)."""
     return {"vector": replace(fusion, use_keyword=False), "keyword": replace(fusion, use_vector=False),
-            "hybrid": fusion}[mode]
+            "hybrid": fusion, "before": fusion}[mode]
+
+
+def ranked_rows(conn: psycopg.Connection[Any], query: dict[str, Any], vector: np.ndarray, fusion: Fusion,
+                mode: str = "hybrid", depth: int = DEPTH) -> list[dict[str, Any]]:
+    """One query's top ``depth`` rows: search.rank, or the previous statement for mode ``before``."""
+    request = {"query": query["query"], "embedding": vector, "projects": query["projects"], "types": None,
+               "include_archived": False, "limit": depth}
+    with conn.transaction():
+        if mode == "before":
+            return search_before.rank_before(conn, request)
+        return rank(conn, request, mode_fusion(fusion, mode))
 
 
 def rankings(conn: psycopg.Connection[Any], queries: list[dict[str, Any]], query_vectors: np.ndarray,
-             fusion: Fusion, depth: int = DEPTH) -> dict[str, list[str]]:
-    """The top ``depth`` memory ids of each query, through search.rank."""
-    out = {}
-    for query, vector in zip(queries, query_vectors):
-        request = {"query": query["query"], "embedding": vector, "projects": query["projects"], "types": None,
-                   "include_archived": False, "limit": depth}
-        with conn.transaction():
-            out[query["id"]] = [str(row["id"]) for row in rank(conn, request, fusion)]
-    return out
+             fusion: Fusion, depth: int = DEPTH, mode: str = "hybrid") -> dict[str, list[str]]:
+    """The top ``depth`` memory ids of each query."""
+    return {query["id"]: [str(row["id"]) for row in ranked_rows(conn, query, vector, fusion, mode, depth)]
+            for query, vector in zip(queries, query_vectors)}
 
 
 def scores(query: dict[str, Any], ranked: list[str]) -> dict[str, float]:
-    """R@1, R@5 and MRR of one ranking."""
+    """R@1, R@5, R@10 and MRR of one ranking."""
     relevant = set(query["relevant"])
     first = next((i for i, mid in enumerate(ranked, 1) if mid in relevant), None)
-    return {f"R@{k}": len(relevant & set(ranked[:k])) / min(k, len(relevant)) for k in (1, 5)} | {
+    return {f"R@{k}": len(relevant & set(ranked[:k])) / min(k, len(relevant)) for k in (1, 5, 10)} | {
         "MRR": 0.0 if first is None else 1 / first}
 
 
@@ -134,14 +164,14 @@ def summarise(queries: list[dict[str, Any]], ranked: dict[str, list[str]]) -> di
         s = scores(query, ranked[query["id"]])
         groups["all"].append(s)
         groups.setdefault(query["kind"], []).append(s)
-    return {group: {metric: float(np.mean([s[metric] for s in rows])) for metric in ("R@1", "R@5", "MRR")}
+    return {group: {metric: float(np.mean([s[metric] for s in rows])) for metric in METRICS}
             | {"n": len(rows)} for group, rows in groups.items()}
 
 
 def evaluate(conn: psycopg.Connection[Any], queries: list[dict[str, Any]], query_vectors: np.ndarray,
              fusion: Fusion, modes: tuple[str, ...] = MODES) -> dict[str, dict[str, dict[str, float]]]:
-    """mode -> group -> metrics, every mode through search.rank."""
-    return {mode: summarise(queries, rankings(conn, queries, query_vectors, mode_fusion(fusion, mode)))
+    """mode -> group -> metrics, every mode but ``before`` through search.rank."""
+    return {mode: summarise(queries, rankings(conn, queries, query_vectors, fusion, mode=mode))
             for mode in modes}
 
 
@@ -150,28 +180,27 @@ def print_table(title: str, table: dict[str, dict[str, dict[str, float]]], markd
     groups = ["all"] + [k for k in KINDS if k in table["hybrid"]]
     print(f"\n{title}")
     if markdown:
-        print("| queries | n | mode | R@1 | R@5 | MRR |\n|---|---|---|---|---|---|")
+        print("| queries | n | mode | R@1 | R@5 | R@10 | MRR |\n|---|---|---|---|---|---|---|")
     for group in groups:
         for mode in table:
             m = table[mode][group]
             if markdown:
-                print(f"| {group} | {m['n']} | {mode} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['MRR']:.3f} |")
+                print(f"| {group} | {m['n']} | {mode} | " + " | ".join(f"{m[k]:.3f}" for k in METRICS) + " |")
             else:
-                print(f"{group:>11} n={m['n']:<4} {mode:>8}  R@1 {m['R@1']:.3f}  R@5 {m['R@5']:.3f}  "
-                      f"MRR {m['MRR']:.3f}")
+                print(f"{group:>11} n={m['n']:<4} {mode:>8}  " + "  ".join(f"{k} {m[k]:.3f}" for k in METRICS))
 
 
 # One knob at a time, from the current defaults; each value is scored on the tune half.
 SWEEPS: dict[str, list[Any]] = {
-    "coverage_power": [0.0, 1.0, 2.0, 3.0, 4.0],
-    "keyword_any": [False, True],
-    "rrf_k": [2, 5, 10, 20, 30, 60, 100],
-    "vector_candidates": [20, 40, 60, 100],
-    "keyword_candidates": [20, 40, 60, 100],
-    "keyword_weight": [0.5, 0.8, 0.9, 1.0, 1.25, 1.5, 2.0],
-    "confidence_weight": [0.0, 0.25, 0.5, 0.75],
-    "rank_weights": [(0.1, 0.2, 0.4, 1.0), (0.1, 0.4, 0.4, 1.0), (0.1, 0.2, 0.2, 0.4), (0.1, 0.1, 0.1, 0.1),
-                     (0.1, 0.5, 0.5, 1.0)],
+    "rrf_k": [2, 5, 10, 20, 60],
+    "keyword_weight": [1.0, 2.0, 3.0, 4.0],
+    "k1": [0.6, 0.9, 1.2, 1.5, 2.0],
+    "b": [0.3, 0.5, 0.75, 0.9],
+    "title_weight": [1.0, 2.0, 3.0],
+    "identifier_boost": [0.0, 0.5, 2.0],
+    "share_power": [0.0, 0.5, 1.0, 2.0],
+    "essential_budget": [200, 500, 2000, 10000],
+    "confidence_weight": [0.0, 0.5, 0.75],
 }
 
 
@@ -217,38 +246,94 @@ def prepare(conn: psycopg.Connection[Any], embedder: Embedder, corpus: list[dict
     insert_corpus(conn, corpus, embed_corpus(embedder, corpus, cache_dir))
 
 
-def measure(args: argparse.Namespace, cluster: Any, _memories: list[dict[str, Any]], _home: Path) -> None:
-    """Load the eval set beside the background corpus, then report (or tune)."""
-    corpus, queries = load_evalset()
-    embedder = build_embedder(load_settings())
-    if embedder.provider != "local" and not embedder.dim:
-        embedder.probe_dim()  # type: ignore[attr-defined]
+def _spread(values: list[float]) -> str:
+    return "p10/p50/p90 " + "/".join(f"{v:.2f}" for v in np.percentile(values, [10, 50, 90])) if values else "-"
+
+
+def calibrate(conn: psycopg.Connection[Any], queries: list[dict[str, Any]], query_vectors: np.ndarray,
+              prompts: list[dict[str, Any]], prompt_vectors: np.ndarray, fusion: Fusion) -> None:
+    """For each min_relevance bar: how often an answerable query gets something past the bar and
+    how often the first result past it is right; how often a prompt no memory answers gets
+    anything past it (what UserPromptSubmit would inject for nothing). Also the spread of the
+    two parts of relevance (cosine, keyword share) for right answers and for the best result
+    of a prompt with no answer."""
+    answered = [(q, ranked_rows(conn, q, v, fusion)) for q, v in zip(queries, query_vectors)]
+    unanswered = [ranked_rows(conn, p, v, fusion) for p, v in zip(prompts, prompt_vectors)]
+    right = [r for q, rows in answered for r in rows[:1] if str(r["id"]) in q["relevant"]]
+    best = [max(rows, key=lambda r: r["relevance"]) for rows in unanswered if rows]
+    for what, rows in (("top result, right", right), ("best result, no answer", best)):
+        print(f"  {what:>22}: cosine {_spread([float(r['cosine']) for r in rows])}   share "
+              f"{_spread([float(r['keyword_share'] or 0) for r in rows])}   relevance "
+              f"{_spread([float(r['relevance']) for r in rows])}")
+    print(f"  bar   answerable n={len(answered)}: passes / first passing is right / right among passes"
+          f"   no answer n={len(unanswered)}: passes")
+    for bar in BARS:
+        passing = [(q, [str(r["id"]) for r in rows if r["relevance"] >= bar]) for q, rows in answered]
+        passes = sum(1 for _, ids in passing if ids)
+        hits = sum(1 for q, ids in passing if ids and ids[0] in q["relevant"])
+        false = sum(1 for rows in unanswered if any(r["relevance"] >= bar for r in rows))
+        print(f"  {bar:.2f}  {passes / len(answered):.3f} / {hits / len(answered):.3f} / "
+              f"{hits / max(passes, 1):.3f}   {false / max(len(unanswered), 1):.3f}")
+
+
+def parse_fusion(assignments: list[str]) -> Fusion:
+    """The configured fusion with ``--set knob=json`` overrides."""
     fusion = Fusion.from_settings(load_settings())
-    for assignment in args.set:
+    for assignment in assignments:
         knob, _, value = assignment.partition("=")
         parsed = json.loads(value)
         fusion = replace(fusion, **{knob: tuple(parsed) if isinstance(parsed, list) else parsed})
+    return fusion
+
+
+def embed_texts(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Query vectors, 64 at a time."""
+    if not texts:
+        return np.zeros((0, embedder.dim or 384))
+    return np.concatenate([embedder.embed(texts[i:i + 64]) for i in range(0, len(texts), 64)])
+
+
+def measure(args: argparse.Namespace, cluster: Any, _memories: list[dict[str, Any]], _home: Path) -> None:
+    """Load the eval sets beside the background corpus, then report (or tune, or calibrate)."""
+    sets = {name: load_all(SETS[name]) for name in args.sets.split(",")}
+    embedder = build_embedder(load_settings())
+    if embedder.provider != "local" and not embedder.dim:
+        embedder.probe_dim()  # type: ignore[attr-defined]
+    fusion = parse_fusion(args.set)
     with psycopg.connect(cluster.url(), row_factory=dict_row) as conn:
-        prepare(conn, embedder, corpus, REPO / "var" / "bench-cache")
+        prepare(conn, embedder, [m for corpus, _, _ in sets.values() for m in corpus], REPO / "var" / "bench-cache")
         register_vector(conn)
-        query_vectors = np.concatenate([embedder.embed([q["query"] for q in queries[i:i + 64]])
-                                        for i in range(0, len(queries), 64)])
-        print(f"{len(corpus)} eval memories (+{args.memories} background), {len(queries)} queries, "
-              f"{embedder.provider}/{embedder.model}; fusion {fusion.constants()}")
-        halves = {name: [i for i, q in enumerate(queries) if half(q["id"]) == name] for name in ("tune", "held_out")}
-        if args.grid:
-            idx = halves["tune"]
-            knobs = {k: json.loads(v) for k, _, v in (g.partition("=") for g in args.grid)}
-            grid(conn, [queries[i] for i in idx], query_vectors[idx], fusion, knobs)
-            return
-        if args.tune:
-            idx = halves["tune"]
-            tune(conn, [queries[i] for i in idx], query_vectors[idx], fusion)
-            return
-        for name in ("tune", "held_out"):
-            idx = halves[name]
-            table = evaluate(conn, [queries[i] for i in idx], query_vectors[idx], fusion)
-            print_table(f"{name} half", table, args.markdown)
+        print(f"sets {', '.join(f'{n}: {len(c)} memories, {len(q)} queries' for n, (c, q, _) in sets.items())} "
+              f"(+{args.memories} background), {embedder.provider}/{embedder.model}; fusion {fusion.constants()}")
+        for name, (corpus, queries, prompts) in sets.items():
+            vectors = embed_texts(embedder, [q["query"] for q in queries])
+            # The real-text set is never tuned on: all of it is held out.
+            split = {"tune": [], "held_out": list(range(len(queries)))} if name == "realtext" else {
+                h: [i for i, q in enumerate(queries) if half(q["id"]) == h] for h in ("tune", "held_out")}
+            tune_q, tune_v = [queries[i] for i in split["tune"]], vectors[split["tune"]]
+            if args.grid:
+                if tune_q:
+                    grid(conn, tune_q, tune_v, fusion, {k: json.loads(v) for k, _, v in
+                                                        (g.partition("=") for g in args.grid)})
+                continue
+            if args.tune:
+                if tune_q:
+                    tune(conn, tune_q, tune_v, fusion)
+                continue
+            if args.calibrate:
+                projects = sorted({m["project"] for m in corpus})
+                asked = [{**p, "id": f"{p['id']}@{project}", "projects": [project]} for p in prompts
+                         for project in projects]
+                asked_vectors = embed_texts(embedder, [p["query"] for p in asked])
+                for h, idx in split.items():
+                    if idx:
+                        print(f"\n{name}, {h}: min_relevance calibration (hybrid, top {DEPTH})")
+                        calibrate(conn, [queries[i] for i in idx], vectors[idx], asked, asked_vectors, fusion)
+                continue
+            for h, idx in split.items():
+                if idx:
+                    table = evaluate(conn, [queries[i] for i in idx], vectors[idx], fusion, ALL_MODES)
+                    print_table(f"{name}, {h} half", table, args.markdown)
 
 
 def main() -> None:
@@ -262,6 +347,10 @@ def main() -> None:
     parser.add_argument("--grid", action="append", default=[], metavar="KNOB=JSON_LIST",
                         help="sweep every combination of these knobs on the tune half, e.g. --grid rrf_k=[5,10]")
     parser.add_argument("--markdown", action="store_true", help="print tables as Markdown")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="score min_relevance bars on answerable queries and prompts with no answer")
+    parser.add_argument("--sets", default="evalset,realtext",
+                        help="comma-separated evaluation sets (default evalset,realtext)")
     worker_search.run_in_scratch(parser.parse_args(), measure)
 
 

@@ -1,11 +1,13 @@
-"""Latency of the search statement against a previous version of it, interleaved (issue 8).
+"""Latency of the search statement against the one before BM25, interleaved.
 
 Loads ``--memories`` bench-corpus memories into a throwaway cluster (worker_search's
-``run_in_scratch``), then for each bench query runs, in rotating order, the previous
-``HYBRID_SEARCH`` (read from git at ``--previous``), the current one through
-``search.rank``, and the current one with the any-word keyword query. Only the statement
+``run_in_scratch``), then for each query runs, in rotating order, the previous statement
+(bench/search_before.py, every word required, ts_rank_cd) and the current one through
+``search.rank``. Three query kinds: the bench queries, questions typed the way people ask
+(the bench query inside ordinary words), and questions made only of common words (the
+keyword side's worst case: every lexeme is in thousands of memories). Only the statement
 is timed (no HTTP, no embedding), and the variants take turns on every query, so load from
-elsewhere on the machine hits them alike. Prints p50 and p95 of the second pass.
+elsewhere on the machine hits them alike. Prints p50 and p95 of the second pass per kind.
 
     .venv/bin/python bench/search_statement_ab.py --memories 100000 --queries 200
 """
@@ -13,12 +15,9 @@ elsewhere on the machine hits them alike. Prints p50 and p95 of the second pass.
 from __future__ import annotations
 
 import argparse
-import ast
 import statistics
-import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -30,54 +29,56 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
 import corpus  # noqa: E402
+import search_before  # noqa: E402
 import worker_search  # noqa: E402
 
 from zikra_worker.config import load_settings  # noqa: E402
-from zikra_worker.db import tune_hnsw  # noqa: E402
 from zikra_worker.embeddings import LocalEmbedder  # noqa: E402
 from zikra_worker.search import Fusion, rank  # noqa: E402
 
 
-def previous_statement(revision: str) -> str:
-    """HYBRID_SEARCH as it was in ``revision`` (it took candidates, rrf_k, confidence_weight)."""
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{revision}:worker/zikra_worker/search.py"],
-                            capture_output=True, text=True, check=True).stdout
-    return next(node.value.value for node in ast.parse(source).body  # type: ignore[attr-defined]
-                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "HYBRID_SEARCH")
+# Questions of ordinary words only: every lexeme common in a big project.
+COMMON_QUESTIONS = ["what did we decide about the work we do every day?",
+                    "how does the team handle the first thing after a change?",
+                    "why did we use the new one and not the old one?",
+                    "what is the current setting we agreed on last time?"]
+
+
+def kinds_of(queries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The bench queries, the same as questions, and questions of common words only."""
+    return {"bench query": queries,
+            "question": [{**q, "query": f"when did we decide on {q['query']} and why?"} for q in queries],
+            "common words only": [{**q, "query": COMMON_QUESTIONS[i % len(COMMON_QUESTIONS)]}
+                                  for i, q in enumerate(queries)]}
 
 
 def measure(args: argparse.Namespace, cluster: Any, memories: list[dict[str, Any]], _home: Path) -> None:
-    """Time the variants in turn on every query; report the second pass."""
-    queries = corpus.generate_queries(memories, args.queries, seed=11)
-    vectors = LocalEmbedder().embed([q["query"] for q in queries])
-    old = previous_statement(args.previous)
+    """Time both statements in turn on every query of every kind; report the second pass."""
+    kinds = kinds_of(corpus.generate_queries(memories, args.queries, seed=11))
     fusion = Fusion.from_settings(load_settings())
-    times: dict[str, list[float]] = {"previous": [], "current": [], "current, any-word": []}
+    embedder = LocalEmbedder()
+    print(f"{args.memories} memories, {args.queries} queries per kind")
     with psycopg.connect(cluster.url(), row_factory=dict_row) as conn:
         register_vector(conn)
-
-        def run_previous(request: dict[str, Any]) -> None:
-            tune_hnsw(conn, 60)
-            conn.execute(old, {**request, "candidates": 60, "rrf_k": 60, "confidence_weight": 0.5}).fetchall()
-
-        runs = [("previous", run_previous),
-                ("current", lambda request: rank(conn, request, fusion)),
-                ("current, any-word", lambda request: rank(conn, request, replace(fusion, keyword_any=True)))]
-        for rnd in range(2):
-            for i, (query, vector) in enumerate(zip(queries, vectors)):
-                request = {"query": query["query"], "embedding": vector, "projects": [query["project"]],
-                           "types": None, "include_archived": False, "limit": 5}
-                shift = i % len(runs)
-                for name, run in runs[shift:] + runs[:shift]:
-                    with conn.transaction():
-                        started = time.perf_counter()
-                        run(request)
-                        elapsed = (time.perf_counter() - started) * 1000
-                    if rnd == 1:
-                        times[name].append(elapsed)
-    print(f"{args.memories} memories, {len(queries)} queries, previous = {args.previous}")
-    for name, series in times.items():
-        print(f"{name:>18}: p50 {statistics.median(series):.2f} ms, p95 {worker_search.percentile(series, 95):.2f} ms")
+        runs = [("previous", lambda request: search_before.rank_before(conn, request)),
+                ("current", lambda request: rank(conn, request, fusion))]
+        for kind, queries in kinds.items():
+            vectors = embedder.embed([q["query"] for q in queries])
+            times: dict[str, list[float]] = {name: [] for name, _ in runs}
+            for rnd in range(2):
+                for i, (query, vector) in enumerate(zip(queries, vectors)):
+                    request = {"query": query["query"], "embedding": vector, "projects": [query["project"]],
+                               "types": None, "include_archived": False, "limit": 5}
+                    for name, run in runs[i % 2:] + runs[:i % 2]:
+                        with conn.transaction():
+                            started = time.perf_counter()
+                            run(request)
+                            elapsed = (time.perf_counter() - started) * 1000
+                        if rnd == 1:
+                            times[name].append(elapsed)
+            for name, series in times.items():
+                print(f"{kind:>18} {name:>9}: p50 {statistics.median(series):.2f} ms, "
+                      f"p95 {worker_search.percentile(series, 95):.2f} ms")
 
 
 def main() -> None:
@@ -85,7 +86,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--memories", type=int, default=20_000)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--previous", default="61f215f", help="git revision of the previous search.py")
     worker_search.run_in_scratch(parser.parse_args(), measure)
 
 
