@@ -31,7 +31,9 @@ VERSION = "0.1.0"
 logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
-Zikra is your team's long-term memory, shared by every agent and session. Call `search` before
+Zikra is your team's long-term memory, shared by every agent and session. At the start of a task
+in a project, call `brief` for what the team knows (requirements, latest decisions, open errors,
+the last session), unless it is in your context already. Call `search` before
 deciding something that may have been decided already, when debugging an error that may have
 happened before, or when you need project conventions. Save what a later session should know:
 decisions and their reasons (`save_memory`), product requirements (`save_requirement`), errors
