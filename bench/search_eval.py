@@ -5,7 +5,7 @@ overall and per query kind; and the min_relevance calibration (--calibrate).
 Two sets (``--sets``): bench/evalset (synthetic: corpus.jsonl, queries.jsonl from
 generate.py, questions.jsonl from questions.py, no_answer.jsonl), split into a tune half and
 a held-out half by a hash of the query id; and bench/realtext (Flask's changelog as
-memories, questions written for it by hand; build.py), never tuned on, all held out.
+memories, questions written for it by hand; flask_changelog.py), never tuned on, all held out.
 
 The corpora go into a throwaway PostgreSQL started by bench/worker_search.py's
 ``run_in_scratch`` (which also loads ``--memories`` bench-corpus memories in other projects,

@@ -16,8 +16,11 @@ from psycopg.rows import dict_row
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 sys.path.insert(0, str(REPO / "bench" / "evalset"))
+sys.path.insert(0, str(REPO / "bench" / "realtext"))
 
+import flask_changelog as realtext  # noqa: E402
 import generate  # noqa: E402
+import questions  # noqa: E402
 import search_eval  # noqa: E402
 
 from zikra_worker.embeddings import LocalEmbedder  # noqa: E402
@@ -33,6 +36,26 @@ def test_the_committed_evalset_is_what_the_generator_writes(evalset, tmp_path):
     corpus, queries = generate.generate()
     assert (corpus, queries) == evalset
     assert generate.main(["--check"]) == 0
+
+
+def test_the_committed_questions_are_what_their_generator_writes(evalset):
+    corpus, _ = evalset
+    committed = search_eval.read_jsonl(REPO / "bench" / "evalset" / "questions.jsonl")
+    assert committed == questions.generate(corpus)
+    kinds = Counter(q["kind"] for q in committed)
+    assert kinds["question"] >= 100 and kinds["two_facts"] >= 50
+    ids = {m["id"] for m in corpus}
+    for q in committed:
+        assert set(q["relevant"]) <= ids and len(q["relevant"]) == (2 if q["kind"] == "two_facts" else 1)
+
+
+def test_the_real_text_set_is_what_its_build_writes_and_each_answer_is_one_entry():
+    corpus, queries, prompts = realtext.build()  # exits when an answer's piece is not exactly one entry
+    folder = REPO / "bench" / "realtext"
+    assert search_eval.read_jsonl(folder / "corpus.jsonl") == corpus
+    assert search_eval.read_jsonl(folder / "queries.jsonl") == queries
+    assert search_eval.read_jsonl(folder / "no_answer.jsonl") == prompts
+    assert len(corpus) >= 150 and len(queries) >= 50 and len({q["id"] for q in queries}) == len(queries)
 
 
 def test_the_evalset_is_big_enough_and_its_labels_exist(evalset):

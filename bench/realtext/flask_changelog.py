@@ -10,8 +10,8 @@ piece of the text of every entry that answers it; this script resolves the piece
 ids (each must match exactly one entry) and writes ``corpus.jsonl`` and ``queries.jsonl`` in
 the shape of bench/evalset. ``no_answer.jsonl``: prompts the changelog does not answer.
 
-    .venv/bin/python bench/realtext/build.py          # writes the .jsonl files
-    .venv/bin/python bench/realtext/build.py --check  # fails when they are out of date
+    .venv/bin/python bench/realtext/flask_changelog.py          # writes the .jsonl files
+    .venv/bin/python bench/realtext/flask_changelog.py --check  # fails when they are out of date
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def main() -> None:
     for name, rows in zip(("corpus.jsonl", "queries.jsonl", "no_answer.jsonl"), build()):
         text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
         if args.check and (HERE / name).read_text() != text:
-            sys.exit(f"{name} is out of date: run bench/realtext/build.py")
+            sys.exit(f"{name} is out of date: run bench/realtext/flask_changelog.py")
         if not args.check:
             (HERE / name).write_text(text)
             print(f"wrote {len(rows)} rows to {name}")
