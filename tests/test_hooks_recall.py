@@ -261,3 +261,18 @@ def test_garbage_on_stdin_prints_nothing(machine):
     for hook in ("prompt-recall", "session-start"):
         result = machine.run(hook, stdin="not json at all")
         assert result.returncode == 0 and result.stdout == "" and result.stderr == ""
+
+
+def test_the_raw_http_client_reads_content_length_chunked_and_to_the_end_answers():
+    from zikra_hooks.errors import Unavailable
+    from zikra_hooks.fastpost import _answer
+
+    body = b'{"results": []}'
+    assert _answer(b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n" + body + b"junk") == {"results": []}
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n" + body[:5] + b"\r\na\r\n" + body[5:] + b"\r\n0\r\n\r\n"
+    assert _answer(chunked) == {"results": []}
+    assert _answer(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + body) == {"results": []}
+    for raw in (b"", b"garbage", b"HTTP/1.1 503 Service Unavailable\r\n\r\n{}", b"HTTP/1.1 200 OK\r\n\r\n[1]",
+                b"HTTP/1.1 200 OK\r\n\r\nnot json"):
+        with pytest.raises(Unavailable):
+            _answer(raw)
