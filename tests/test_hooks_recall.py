@@ -185,6 +185,13 @@ def test_slash_commands_and_short_prompts_ask_nothing(machine, stub, text):
     assert stub.searches() == []
 
 
+@pytest.mark.parametrize("text", ["ATL-8682", "src/app/db.py", "ERR_CONN_RESET", "useAuthStore"])
+def test_a_prompt_of_one_identifier_does_ask(machine, stub, text):
+    stub.answers["search"] = {"results": [memory("Any", "x", 0.9)]}
+    assert "[decision] Any" in injected(machine.run("prompt-recall", stdin=prompt(text)), "UserPromptSubmit")
+    assert [s["query"] for s in stub.searches()] == [text]
+
+
 def test_each_hook_can_be_turned_off_in_config_json(machine, stub):
     stub.answers.update(brief=BRIEF, search={"results": [memory("Any", "x", 0.9)]})
     machine.hooks_home.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 
 The rule, in order:
 
-1. Nothing for a prompt that is a slash command or has fewer than ``MIN_PROMPT_WORDS`` content
-   words ("yes do it", "ok": nothing to search for).
+1. Nothing for a prompt that is a slash command, or that has fewer than ``MIN_PROMPT_WORDS``
+   content words and no identifier ("yes do it", "ok": nothing to search for; "ATL-8682" or
+   "src/app/db.py" alone do ask).
 2. Search the session's project with the prompt, sending the bar as ``min_relevance``.
 3. Keep the results that pass the bar: ``parts.relevance >= ZIKRA_RECALL_MIN_RELEVANCE`` when
    search reports a relevance; when it does not, ``parts.vector_similarity >=
@@ -38,6 +39,9 @@ SEARCH_MAX_TOKENS = 4000
 FALLBACK_MIN_SIMILARITY = 0.4
 HEADER = "Zikra memory relevant to this prompt (get_memory with an id gives the whole memory):"
 _WORD = re.compile(r"[A-Za-z0-9_./-]{3,}")
+# A digit, an underscore or a slash, a dot inside a word, or camelCase: ERR_CONN_RESET, ATL-8682,
+# src/app/db.py, useAuthStore.
+_IDENTIFIER = re.compile(r"[0-9_/]|\w\.\w|[a-z][A-Z]")
 _STOP = frozenset("the and for with that this what when where which who why how are was were has have had "
                   "does did not but you your our can could should would will from into about then than "
                   "them they there their its it's use used using make made just also like want need".split())
@@ -46,6 +50,13 @@ _STOP = frozenset("the and for with that this what when where which who why how 
 def words(text: str) -> set[str]:
     """The content words of a text, lower-cased."""
     return {w.lower().strip("./-") for w in _WORD.findall(text)} - _STOP
+
+
+def asks(prompt: str) -> bool:
+    """Whether a prompt is worth a search (step 1)."""
+    if prompt.startswith("/"):
+        return False
+    return len(words(prompt)) >= MIN_PROMPT_WORDS or any(_IDENTIFIER.search(w) for w in _WORD.findall(prompt))
 
 
 def passes(result: dict[str, Any], bar: float) -> bool:
@@ -95,7 +106,7 @@ def render(chosen: list[dict[str, Any]], prompt: str, max_tokens: int) -> str:
 def build(payload: dict[str, Any], config: Config, deadline: float) -> tuple[str, list[dict[str, Any]]] | None:
     """The memories to inject with this prompt, as text, and which they are; or None."""
     prompt = str(payload.get("prompt") or "").strip()
-    if not config.recall_prompt or prompt.startswith("/") or len(words(prompt)) < MIN_PROMPT_WORDS:
+    if not config.recall_prompt or not asks(prompt):
         return None
     session_id = str(payload.get("session_id") or "")
     seen = recall.already_injected(config, session_id)
