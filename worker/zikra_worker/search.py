@@ -60,15 +60,15 @@ class Fusion:
     # common words of a question is weak keyword evidence, whatever its rank.
     share_power: float = 1.0
     share_floor: float = 0.15
-    # A title position counts this many times in a memory's term frequency.
+    # A title position counts this many times in a memory's term frequency (at least 1).
     title_weight: float = 2.0
     # A memory holding an identifier of the query (ERR_CONN_RESET, src/app/db.py) gets this
     # much per identifier on top of the fused score: more than any fusion gives, so it ranks first.
     identifier_boost: float = 2.0
     # Keyword candidates: the query's lexemes rarest first while their document counts add
-    # up to this (docs/search.md), and at most scan_limit rows scored.
-    essential_budget: int = 2000
-    scan_limit: int = 4000
+    # up to this, else the two rarest together (docs/search.md); at most scan_limit scored.
+    essential_budget: int = 200
+    scan_limit: int = 500
     # relevance = max(clamp((cosine - floor) / (ceiling - floor)), keyword_share * scale),
     # keyword_share being the share of the query's IDF the memory holds (calibrated in
     # docs/search-quality.md).
@@ -107,11 +107,11 @@ class Fusion:
 # keyword_projects, kept current by the triggers of db/006_keyword_stats.sql), term
 # frequency saturating (k1), length normalised against the projects' average length (b).
 # A memory holding any of the query's rarer lexemes is a candidate: lexemes are taken
-# rarest first while their document counts add up to at most essential_budget (the rarest
-# always), so a common word does not make thousands of rows candidates; when even the
-# rarest is that common, a candidate must hold every lexeme. A memory holding an
-# identifier of the query (a phrase: ERR_CONN_RESET is err <-> conn <-> reset) is a
-# candidate too, and ranks first.
+# rarest first while their document counts add up to at most essential_budget, so a
+# common word does not make thousands of rows candidates; when even the rarest is more
+# common than that, a candidate must hold the two rarest. At most scan_limit candidates
+# are scored. A memory holding an identifier of the query (a phrase: ERR_CONN_RESET is
+# err <-> conn <-> reset) is a candidate too, and ranks first.
 HYBRID_SEARCH = """
 WITH corpus AS MATERIALIZED (
     SELECT GREATEST(COALESCE(sum(doc_count), 0), 1)::float8 AS n,
@@ -122,7 +122,8 @@ WITH corpus AS MATERIALIZED (
 terms AS MATERIALIZED (
     SELECT q.lexeme, d.df, ln(1 + (c.n - d.df + 0.5) / (d.df + 0.5)) AS idf,
            keyword_lexeme_query(q.lexeme) AS lexeme_query,
-           sum(d.df) OVER (ORDER BY d.df, q.lexeme) - d.df AS df_before
+           sum(d.df) OVER (ORDER BY d.df, q.lexeme) AS df_through,
+           ROW_NUMBER() OVER (ORDER BY d.df, q.lexeme) AS rarity
     FROM corpus c,
          unnest(tsvector_to_array(to_tsvector('english', %(query)s))) AS q (lexeme),
          LATERAL (SELECT COALESCE(sum(t.doc_count), 0)::float8 AS df FROM keyword_terms t
@@ -141,8 +142,8 @@ keyword_query AS MATERIALIZED (
            (SELECT avg_length FROM corpus) AS avg_length
     FROM phrases p,
          (SELECT CASE WHEN min(df) <= %(essential_budget)s
-                      THEN string_agg(lexeme_query::text, ' | ') FILTER (WHERE df_before < %(essential_budget)s)
-                      ELSE string_agg(lexeme_query::text, ' & ') END::tsquery AS words
+                      THEN string_agg(lexeme_query::text, ' | ') FILTER (WHERE df_through <= %(essential_budget)s)
+                      ELSE string_agg(lexeme_query::text, ' & ') FILTER (WHERE rarity <= 2) END::tsquery AS words
           FROM terms) AS w
 ),
 semantic AS (
@@ -159,7 +160,8 @@ semantic_ranked AS (
     FROM semantic
 ),
 keyword_candidates AS (
-    SELECT """ + PREFIXED_COLUMNS + """, m.search_tsv, m.embedding
+    -- search_tsv || '': the tsvector decompressed once per candidate, not once per use below.
+    SELECT """ + PREFIXED_COLUMNS + """, m.search_tsv || ''::tsvector AS search_tsv
     FROM memories m, keyword_query kq
     WHERE %(use_keyword)s
       AND m.search_tsv @@ kq.candidate_query
@@ -173,23 +175,24 @@ keyword AS (
     FROM keyword_candidates c
     CROSS JOIN keyword_query kq
     CROSS JOIN LATERAL (
-        SELECT COALESCE(sum(t.idf * u.tf * (%(k1)s + 1)
-                            / (u.tf + %(k1)s * (1 - %(b)s + %(b)s * length(c.search_tsv) / kq.avg_length))),
+        -- tf: ts_rank_cd of a one-lexeme query with weights (1/title_weight, ..., 1) is the
+        -- weighted count of its positions; times title_weight, a title position counts
+        -- title_weight times and any other once (C code: no unnest of the tsvector).
+        SELECT COALESCE(sum(t.idf * x.tf * (%(k1)s + 1)
+                            / (x.tf + %(k1)s * (1 - %(b)s + %(b)s * length(c.search_tsv) / kq.avg_length))),
                         0) AS bm25,
                COALESCE(sum(t.idf), 0) AS matched_idf
-        FROM (SELECT lexeme, cardinality(positions)
-                             + (%(title_weight)s - 1) * cardinality(array_positions(weights, 'A')) AS tf
-              FROM unnest(c.search_tsv)
-              WHERE lexeme = ANY(kq.lexemes)) AS u
-        JOIN terms t ON t.lexeme = u.lexeme
+        FROM terms t
+        CROSS JOIN LATERAL (SELECT %(title_weight)s * ts_rank_cd(%(tf_weights)s::float4[], c.search_tsv, t.lexeme_query)
+                            AS tf) AS x
+        WHERE x.tf > 0
     ) AS s
     CROSS JOIN LATERAL (SELECT count(*) AS hits FROM unnest(kq.each_phrase) AS p WHERE c.search_tsv @@ p) AS ident
     ORDER BY ident.hits DESC, s.bm25 DESC
     LIMIT %(keyword_candidates)s
 ),
 keyword_ranked AS (
-    SELECT *, 1 - (embedding <=> %(embedding)s) AS similarity,
-           ROW_NUMBER() OVER (ORDER BY identifier_hits DESC, bm25 DESC) AS rank
+    SELECT *, ROW_NUMBER() OVER (ORDER BY identifier_hits DESC, bm25 DESC) AS rank
     FROM keyword
 ),
 joined AS (
@@ -206,7 +209,7 @@ joined AS (
            COALESCE(s.archived_at, k.archived_at) AS archived_at,
            s.rank AS vector_rank, s.similarity AS vector_similarity,
            k.rank AS keyword_rank, k.bm25, COALESCE(k.identifier_hits, 0) AS identifier_hits,
-           COALESCE(s.similarity, k.similarity) AS cosine,
+           s.similarity AS cosine,
            -- Share of the query's IDF the memory holds; a find of the vector side alone is
            -- looked up lexeme by lexeme in its tsvector.
            COALESCE(k.matched_idf,
@@ -264,6 +267,7 @@ def rank(conn: psycopg.Connection[Any], request: dict[str, Any], fusion: Fusion,
     params = {**request, "identifiers": keywords.identifiers(request["query"]),
               "min_relevance": request.get("min_relevance") or 0.0,
               **fusion.constants(), "mix": fusion.method == "mix",
+              "tf_weights": [1 / fusion.title_weight] * 3 + [1.0],
               "use_vector": fusion.use_vector, "use_keyword": fusion.use_keyword,
               "vector_candidates": max(fusion.vector_candidates, limit),
               "keyword_candidates": max(fusion.keyword_candidates, limit)}
