@@ -262,7 +262,7 @@ def calibrate(conn: psycopg.Connection[Any], queries: list[dict[str, Any]], quer
     right = [r for q, rows in answered for r in rows[:1] if str(r["id"]) in q["relevant"]]
     best = [max(rows, key=lambda r: r["relevance"]) for rows in unanswered if rows]
     for what, rows in (("top result, right", right), ("best result, no answer", best)):
-        print(f"  {what:>22}: cosine {_spread([float(r['cosine']) for r in rows])}   share "
+        print(f"  {what:>22}: cosine {_spread([float(r['cosine']) for r in rows if r['cosine'] is not None])}   share "
               f"{_spread([float(r['keyword_share'] or 0) for r in rows])}   relevance "
               f"{_spread([float(r['relevance']) for r in rows])}")
     print(f"  bar   answerable n={len(answered)}: passes / first passing is right / right among passes"
