@@ -193,3 +193,16 @@ def test_min_relevance_drops_unrelated_results_and_keeps_the_answer(worker, proj
 def test_min_relevance_must_be_a_number_between_0_and_1(worker, project, value):
     assert_error(worker.post("/search", {"query": "x", "projects": [project], "min_relevance": value}),
                  400, field="min_relevance")
+
+
+def test_min_relevance_through_the_webhook_drops_unrelated_results_and_names_a_bad_value(api, project):
+    api.call("save_memory", project=project, title="Session store",
+             content_md="Sessions live in PostgreSQL now, out of Redis.")
+    unrelated = api.call("search", project=project, query="how do I bake sourdough bread at home?",
+                         min_relevance=0.6)
+    assert unrelated.status_code == 200 and unrelated.json()["results"] == []
+    found = api.call("search", project=project, query="when did we move sessions out of Redis?",
+                     min_relevance=0.6).json()["results"]
+    assert [r["title"] for r in found] == ["Session store"] and found[0]["parts"]["relevance"] >= 0.6
+    assert_error(api.call("search", project=project, query="x", min_relevance="high"), 400,
+                 field="min_relevance")
