@@ -193,13 +193,15 @@ def print_table(title: str, table: dict[str, dict[str, dict[str, float]]], markd
 # One knob at a time, from the current defaults; each value is scored on the tune half.
 SWEEPS: dict[str, list[Any]] = {
     "rrf_k": [2, 5, 10, 20, 60],
-    "keyword_weight": [1.0, 2.0, 3.0, 4.0],
+    "keyword_weight": [1.0, 2.0, 3.0, 5.0, 8.0],
     "k1": [0.6, 0.9, 1.2, 1.5, 2.0],
     "b": [0.3, 0.5, 0.75, 0.9],
     "title_weight": [1.0, 2.0, 3.0],
     "identifier_boost": [0.0, 0.5, 2.0],
     "share_power": [0.0, 0.5, 1.0, 2.0],
-    "essential_budget": [200, 500, 2000, 10000],
+    "share_floor": [0.0, 0.1, 0.15, 0.2],
+    "method": ["rrf", "mix"],
+    "essential_budget": [50, 200, 2000],
     "confidence_weight": [0.0, 0.5, 0.75],
 }
 
