@@ -1,5 +1,6 @@
-"""Hybrid search: HNSW cosine candidates and full-text candidates fused by reciprocal rank,
-weighted by confidence, then packed into the token budget.
+"""Hybrid search: HNSW cosine candidates and BM25 keyword candidates fused by reciprocal rank,
+weighted by confidence, cut by an optional absolute relevance bar, then packed into the
+token budget.
 
 ``rank`` is the one ranking path: the ``/search`` endpoint calls it, and so does the
 quality bench (bench/search_eval.py), which switches one signal off through ``Fusion`` to
