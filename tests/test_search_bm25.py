@@ -5,11 +5,12 @@ own transaction, identifiers rank first, and min_relevance drops what is unrelat
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import assert_error
+from conftest import Worker, assert_error
 from psycopg.rows import dict_row
 
 from zikra_ops import postgres
@@ -131,6 +132,33 @@ def test_statistics_follow_save_update_archive_restore_and_delete(worker, projec
     db.execute("DELETE FROM memories WHERE id = %s", (first,))
     _assert_stats_current(db, project)
     assert _doc_count(db, project, "nat") == 0 and _doc_count(db, project, "valkey") == 1
+
+
+def test_the_decay_run_archiving_a_memory_takes_it_out_of_the_statistics(worker, project, db):
+    old = worker.save(project, "Old flake", "Flaky Zookeeper test in CI.", memory_type="error")["id"]
+    worker.save(project, "Must export CSV", "Users can export CSV from Zookeeper.", memory_type="requirement")
+    db.execute("UPDATE memories SET reinforced_at = now() - interval '120 days' WHERE id = %s", (old,))
+    assert _doc_count(db, project, "zookeep") == 2
+    periods = {"decision": 90, "error": 30, "requirement": None, "reference": 180, "user": None,
+               "feedback": None, "project": 60}
+    assert worker.post("/decay", {"periods": periods, "threshold": 0.1}).status_code == 200
+    _assert_stats_current(db, project)
+    assert _doc_count(db, project, "zookeep") == 1 and _doc_count(db, project, "flaki") == 0
+
+
+def test_concurrent_saves_sharing_words_all_land_and_are_counted(worker_url, project, db):
+    # Each save locks the statistics rows of its words in (project, lexeme) order: saves sharing
+    # words wait for each other instead of deadlocking.
+    def save(i):
+        client = Worker(worker_url)
+        words = " ".join(sorted({"alpha", "bravo", "charlie", "delta", f"unique{i}"}, key=lambda w: hash((w, i))))
+        return client.post("/save_memory", {"project": project, "title": f"Note {i}",
+                                            "content_md": f"{words} echo foxtrot {i}"}).status_code
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(save, range(30)))
+    assert statuses == [201] * 30
+    _assert_stats_current(db, project)
+    assert _doc_count(db, project, "alpha") == 30
 
 
 def test_a_failed_write_leaves_the_statistics_as_they_were(worker, project, db):
