@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -33,6 +34,8 @@ import corpus  # noqa: E402
 import webhook_search as wsearch  # noqa: E402
 import worker_search as ws  # noqa: E402
 
+from zikra_hooks import config as settings  # noqa: E402
+from zikra_hooks.prompt_recall import MIN_PROMPT_WORDS, words  # noqa: E402
 from zikra_ops import n8n, postgres  # noqa: E402
 
 
@@ -55,18 +58,38 @@ def run_hook(hook: str, stdin: dict[str, Any], env: dict[str, str]) -> tuple[flo
 
 
 def series(hook: str, stdins: list[dict[str, Any]], env: dict[str, str]) -> tuple[list[float], int]:
-    """Times of ``hook`` over ``stdins``, and how many runs injected something."""
+    """Times of ``hook`` over ``stdins`` (a stdin's ``project`` picks ZIKRA_PROJECT), and how many
+    runs injected something."""
     times, injected = [], 0
     for stdin in stdins:
-        elapsed, printed = run_hook(hook, stdin, env)
+        elapsed, printed = run_hook(hook, stdin, {**env, "ZIKRA_PROJECT": stdin.pop("project", env["ZIKRA_PROJECT"])})
         times.append(elapsed)
         injected += printed
     return times, injected
 
 
+def interleaved(queries: list[dict[str, Any]], cwd: str, env: dict[str, str], url: str,
+                token: str) -> tuple[list[float], list[float], int]:
+    """The hook on every other query, the webhook search it would send on the ones between (each
+    query once: the worker caches query embeddings), so machine noise hits both alike."""
+    session, hook_times, direct_times, injected = requests.Session(), [], [], 0
+    auth = {"Authorization": f"Bearer {token}"}
+    for hooked, direct in zip(queries[0::2], queries[1::2]):
+        stdin = prompts([hooked], cwd)[0]
+        elapsed, printed = run_hook("prompt-recall", stdin, {**env, "ZIKRA_PROJECT": stdin.pop("project")})
+        hook_times.append(elapsed)
+        injected += printed
+        body = {"command": "search", "query": direct["query"], "project": direct["project"], "limit": 6,
+                "max_tokens": 4000, "min_relevance": settings.PLACEHOLDER_MIN_RELEVANCE}
+        started = time.perf_counter()
+        session.post(url + "/webhook/zikra", json=body, headers=auth, timeout=30).raise_for_status()
+        direct_times.append((time.perf_counter() - started) * 1000)
+    return hook_times, direct_times, injected
+
+
 def prompts(queries: list[dict[str, Any]], cwd: str) -> list[dict[str, Any]]:
     return [{"session_id": str(uuid.uuid4()), "hook_event_name": "UserPromptSubmit", "prompt": q["query"],
-             "cwd": cwd} for q in queries]
+             "cwd": cwd, "project": q["project"]} for q in queries]
 
 
 def starts(count: int, cwd: str) -> list[dict[str, Any]]:
@@ -100,16 +123,21 @@ def measure(args: argparse.Namespace, cluster: postgres.Cluster, memories: list[
     proc, n8n_url = wsearch.start_n8n(cluster, worker_url, home)
     try:
         token = wsearch.reader_token(requests.Session(), worker_url)
-        queries = corpus.generate_queries(memories, args.runs + 20, seed=23)
+        # Every prompt is a query of its own (the worker caches query embeddings), in its project.
+        # Only prompts that do ask (two content words or more; the hook skips the others unasked).
+        queries = [q for q in corpus.generate_queries(memories, 4 * args.runs + 80, seed=23)
+                   if len(words(q["query"])) >= MIN_PROMPT_WORDS][:2 * args.runs + 20]
         project = queries[0]["project"]
-        queries = [q for q in queries if q["project"] == project] or queries
         cwd = str(home)
         env = hook_env(n8n_url, token, home / "person", project)
-        series("prompt-recall", prompts(queries[:10], cwd), env)  # warm up (and write bytecode)
-        print(f"{args.memories} memories, project {project}, {len(queries)} prompts")
-        times, injected = series("prompt-recall", prompts((queries * 10)[:args.runs], cwd), env)
-        ws.report("prompt-recall, server up", times)
-        print(f"  injected something for {injected} of {len(times)} prompts")
+        series("prompt-recall", prompts(queries[:20], cwd), env)  # warm up (and write bytecode)
+        print(f"{args.memories} memories, {args.runs} prompts (corpus queries, each its own session), "
+              f"load average {os.getloadavg()[0]:.1f}")
+        hook_times, direct_times, injected = interleaved(queries[20:], cwd, env, n8n_url, token)
+        ws.report("prompt-recall, server up", hook_times)
+        ws.report("  the same kind of search, POSTed from this process (no hook)", direct_times)
+        print(f"  hook overhead at the median: {statistics.median(hook_times) - statistics.median(direct_times):.1f} ms; "
+              f"injected something for {injected} of {len(hook_times)} prompts")
         ws.report("session-start, server up", series("session-start", starts(args.runs // 4, cwd), env)[0])
         down = hook_env(closed_port(), token, home / "person", project)
         ws.report("prompt-recall, connection refused", series("prompt-recall", prompts(queries[:50], cwd), down)[0])
