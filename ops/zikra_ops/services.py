@@ -15,7 +15,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from . import bridge, n8n, postgres, redis, service_user, supervisor, worker
-from .paths import REPO_ROOT, run_dir, zikra_home
+from .paths import REPO_ROOT, env_file, run_dir, zikra_home
 from .supervisor import Program
 
 WORKFLOWS = REPO_ROOT / "n8n-workflows"
@@ -154,8 +154,10 @@ def start_database(env: dict[str, str], found: dict[str, Program]) -> None:
     postgres.init(c)
     supervisor.start(found["postgres"], lambda: postgres.accepting(c), START_TIMEOUT_S["postgres"])
     postgres.secure(c)
-    postgres.ensure_role(c, WORKER_ROLE, env["ZIKRA_PG_WORKER_PASSWORD"])
-    postgres.ensure_role(c, n8n.DB_ROLE, env["ZIKRA_N8N_DB_PASSWORD"])
+    for role, key in ((WORKER_ROLE, "ZIKRA_PG_WORKER_PASSWORD"), (n8n.DB_ROLE, "ZIKRA_N8N_DB_PASSWORD")):
+        if not env.get(key):
+            raise RuntimeError(f"{key} is not set: run ./install.sh (it generates {env_file()})")
+        postgres.ensure_role(c, role, env[key])
     # pgvector is no trusted extension: the superuser creates it, the worker's migrations find it.
     postgres.ensure_database(c, "zikra", WORKER_ROLE, extensions=("vector",))
     postgres.ensure_database(c, "n8n", n8n.DB_ROLE)
