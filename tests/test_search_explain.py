@@ -85,6 +85,12 @@ def test_explain_bm25_is_the_sum_over_its_terms_of_idf_and_saturated_frequency(w
         assert e["bm25"] == pytest.approx(expected)
     crash = next(r["explain"] for r in results if r["title"] == "Crash in invoice export")
     export = next(t for t in crash["terms"] if t["term"] == "export")
+    # A long prompt is weighed by its rarest lexemes that some memory holds: forty words no
+    # memory has do not crowd out the three it does.
+    long_prompt = "invoice export crash " + " ".join(f"word{i}x" for i in range(40))
+    top = _explained(worker, project, long_prompt)[0]
+    assert top["title"] == "Crash in invoice export"
+    assert top["explain"]["matched_terms"] == ["crash", "export", "invoic"] and top["explain"]["bm25"] > 0
     # "export" is in the title (counted twice) and twice in the content ("export", "export_batch").
     assert export["tf"] == 4 and export["df"] == 1
 

@@ -23,17 +23,23 @@ _IDENTIFIER = re.compile(r"_|[A-Za-z0-9][./:\\][A-Za-z0-9]|^[a-z]+[A-Z]|[A-Za-z]
 
 # The query's lexemes in each returned memory: term frequency (title positions counted
 # ``title_weight`` times, as in the ranking), document frequency and IDF in the searched
-# projects. For explain only, for the returned rows only.
+# projects; of a long query, only its ``max_terms`` rarest lexemes (those no live memory
+# holds last), as the ranking weighs.
+# For explain only, for the returned rows only.
 EXPLAIN_TERMS = """
 WITH corpus AS (
     SELECT GREATEST(COALESCE(sum(doc_count), 0), 1)::float8 AS n
     FROM keyword_projects WHERE project = ANY(%(projects)s)
 ),
-terms AS (
+counted AS (
     SELECT q.lexeme, COALESCE(sum(t.doc_count), 0)::float8 AS df
     FROM unnest(tsvector_to_array(to_tsvector('english', %(query)s))) AS q (lexeme)
     LEFT JOIN keyword_terms t ON t.lexeme = q.lexeme AND t.project = ANY(%(projects)s)
     GROUP BY q.lexeme
+),
+terms AS (
+    SELECT lexeme, df FROM (SELECT *, ROW_NUMBER() OVER (ORDER BY df = 0, df, lexeme) AS rarity FROM counted) AS r
+    WHERE rarity <= %(max_terms)s
 )
 SELECT m.id, t.lexeme, t.df,
        ln(1 + (c.n - t.df + 0.5) / (t.df + 0.5)) AS idf,
@@ -54,10 +60,10 @@ def identifiers(query: str) -> list[str]:
 
 
 def explain_terms(conn: psycopg.Connection[Any], query: str, ids: list[Any], projects: list[str],
-                  title_weight: float) -> dict[Any, list[dict[str, Any]]]:
+                  title_weight: float, max_terms: int) -> dict[Any, list[dict[str, Any]]]:
     """Each returned memory's matched query lexemes: ``{"term", "tf", "df", "idf"}``, by term."""
     rows = conn.execute(EXPLAIN_TERMS, {"query": query, "ids": ids, "projects": projects,
-                                        "title_weight": title_weight}).fetchall()
+                                        "title_weight": title_weight, "max_terms": max_terms}).fetchall()
     out: dict[Any, list[dict[str, Any]]] = {}
     for row in rows:
         out.setdefault(row["id"], []).append({"term": row["lexeme"], "tf": float(row["tf"]),

@@ -70,6 +70,7 @@ class Fusion:
     # up to this, else the two rarest together (docs/search.md); at most scan_limit scored.
     essential_budget: int = 200
     scan_limit: int = 500
+    max_terms: int = 24
     # relevance = max(clamp((cosine - floor) / (ceiling - floor)), keyword_share * scale),
     # keyword_share being the share of the query's IDF the memory holds (calibrated in
     # docs/search-quality.md).
@@ -120,15 +121,21 @@ WITH corpus AS MATERIALIZED (
     FROM keyword_projects
     WHERE project = ANY(%(projects)s)
 ),
-terms AS MATERIALIZED (
+ranked_terms AS (
     SELECT q.lexeme, d.df, ln(1 + (c.n - d.df + 0.5) / (d.df + 0.5)) AS idf,
            keyword_lexeme_query(q.lexeme) AS lexeme_query,
-           sum(d.df) OVER (ORDER BY d.df, q.lexeme) AS df_through,
-           ROW_NUMBER() OVER (ORDER BY d.df, q.lexeme) AS rarity
+           -- Rarest first, lexemes no live memory holds last (they can match nothing).
+           sum(d.df) OVER (ORDER BY d.df = 0, d.df, q.lexeme) AS df_through,
+           ROW_NUMBER() OVER (ORDER BY d.df = 0, d.df, q.lexeme) AS rarity
     FROM corpus c,
          unnest(tsvector_to_array(to_tsvector('english', %(query)s))) AS q (lexeme),
          LATERAL (SELECT COALESCE(sum(t.doc_count), 0)::float8 AS df FROM keyword_terms t
                   WHERE t.project = ANY(%(projects)s) AND t.lexeme = q.lexeme) AS d
+),
+-- A long prompt is weighed by its max_terms rarest lexemes that some memory holds (its
+-- common words add little IDF and each costs a lookup per candidate).
+terms AS MATERIALIZED (
+    SELECT * FROM ranked_terms WHERE rarity <= %(max_terms)s
 ),
 phrases AS MATERIALIZED (
     SELECT array_agg(p) AS each_phrase, string_agg('(' || p::text || ')', ' | ')::tsquery AS any_phrase
@@ -142,9 +149,11 @@ keyword_query AS MATERIALIZED (
            (SELECT COALESCE(sum(idf), 0) FROM terms) AS query_idf,
            (SELECT avg_length FROM corpus) AS avg_length
     FROM phrases p,
-         (SELECT CASE WHEN min(df) <= %(essential_budget)s
-                      THEN string_agg(lexeme_query::text, ' | ') FILTER (WHERE df_through <= %(essential_budget)s)
-                      ELSE string_agg(lexeme_query::text, ' & ') FILTER (WHERE rarity <= 2) END::tsquery AS words
+         (SELECT CASE WHEN COALESCE(min(df) FILTER (WHERE df > 0), 0) <= %(essential_budget)s
+                      THEN string_agg(lexeme_query::text, ' | ')
+                           FILTER (WHERE (df > 0 OR %(include_archived)s) AND df_through <= %(essential_budget)s)
+                      ELSE string_agg(lexeme_query::text, ' & ') FILTER (WHERE df > 0 AND rarity <= 2)
+                 END::tsquery AS words
           FROM terms) AS w
 ),
 semantic AS (
@@ -349,7 +358,7 @@ def search() -> Response:
         terms = None
         if params["explain"]:
             terms = keywords.explain_terms(conn, params["query"], [r["id"] for r in rows], params["projects"],
-                                           fusion.title_weight) if rows else {}
+                                           fusion.title_weight, fusion.max_terms) if rows else {}
         return rows, terms
 
     rows, terms = read(rt.pool, ranked)
