@@ -16,6 +16,10 @@ JSON is written as ``json.dumps(obj, indent=2) + "\\n"`` and only when it change
 an error when a Code node has no .js, when a .js has no node, or when two Code nodes
 (in any workflows) give the same file name. Stdlib only (and Node, to read the command table).
 
+Code shared by several nodes lives once, in ``code/shared/<name>.js``; a node's .js holds a copy
+between ``// >>> shared: <name>.js ...`` and ``// <<< shared: <name>.js`` lines, which a sync
+rewrites from the shared file first, and ``--check`` fails when a copy differs.
+
 The "Route command" Switch of the API workflow is written from the same source: one output
 per worker route of ``COMMAND_TABLE`` in code/check-request.js (its ``ROUTES``, in table
 order), after the "rejected" output, each wired to its branch's first node. A rule keeps its
@@ -89,6 +93,32 @@ def orphans(workflow_dir: Path, mapped: set[Path]) -> list[str]:
     """.js files under ``code/`` that no Code node maps to."""
     return [f"code/{path.name}: no Code node maps to this file"
             for path in sorted((workflow_dir / "code").glob("*.js")) if path not in mapped]
+
+
+SHARED_DIR = "shared"
+_SHARED_BLOCK = re.compile(r"(// >>> shared: (?P<name>[\w.-]+\.js)[^\n]*\n)(?P<body>.*?)(// <<< shared: (?P=name)\n)", re.S)
+
+
+def sync_shared(workflow_dir: Path, mode: str) -> list[str]:
+    """Rewrite (or, for "check", compare) every shared block of the code/*.js files."""
+    problems = []
+    for js_file in sorted((workflow_dir / "code").glob("*.js")):
+        text = js_file.read_text(encoding="utf-8")
+
+        def copy_of(match: re.Match) -> str:
+            source = workflow_dir / "code" / SHARED_DIR / match["name"]
+            if not source.exists():
+                problems.append(f"code/{js_file.name}: shared block {match['name']} has no code/{SHARED_DIR}/ file")
+                return match[0]
+            return match[1] + source.read_text(encoding="utf-8") + match[4]
+
+        wanted = _SHARED_BLOCK.sub(copy_of, text)
+        if wanted != text:
+            if mode == "check":
+                problems.append(f"code/{js_file.name}: a shared block differs from code/{SHARED_DIR}/ (run sync_code.py)")
+            elif mode == "sync":
+                js_file.write_text(wanted, encoding="utf-8")
+    return problems
 
 
 def table_routes(js_file: Path) -> list[dict]:
@@ -176,7 +206,7 @@ def sync_workflow(workflow_file: Path, mode: str) -> tuple[list[CodeNode], list[
 
 def run(workflow_dir: Path, mode: str) -> list[str]:
     """Sync, extract or check every ``*.json`` workflow of a folder; return the problems."""
-    problems, nodes = [], []
+    problems, nodes = sync_shared(workflow_dir, mode), []
     for workflow_file in sorted(workflow_dir.glob("*.json")):
         try:
             found_nodes, found = sync_workflow(workflow_file, mode)

@@ -53,3 +53,17 @@ def test_the_route_switch_is_written_from_the_command_table_and_a_stale_one_fail
                 flow["connections"]["Route command"])
 
     assert routing(router) == routing(WORKFLOWS / "zikraApiRouter01.json")  # the rule back, with an id of its own
+
+
+def test_a_shared_block_lives_in_code_shared_and_an_edited_copy_fails_the_check(tmp_path) -> None:
+    folder = tmp_path / "n8n-workflows"
+    shutil.copytree(WORKFLOWS, folder, ignore=shutil.ignore_patterns("tests", "*.py"))
+    copies = [p for p in (folder / "code").glob("*.js") if "// >>> shared: token-check.js" in p.read_text()]
+    assert {p.name for p in copies} == {"check-request.js", "admin-only.js"}
+    edited = folder / "code" / "admin-only.js"
+    original = edited.read_text()
+    edited.write_text(original.replace("is unknown or revoked", "is not known"))
+    sync = [sys.executable, str(WORKFLOWS / "sync_code.py"), "--dir", str(folder)]
+    stale = run([*sync, "--check"], timeout=60)
+    assert stale.returncode == 1 and "code/admin-only.js: a shared block differs" in stale.stderr
+    assert run(sync, timeout=60).returncode == 0 and edited.read_text() == original

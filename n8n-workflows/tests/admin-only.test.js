@@ -35,3 +35,8 @@ test('a worker error with an error body is a 503 passing that body; without one,
   assertRefusal(bare, 503, 'worker_unavailable');
   assert.match(bare.body.error.message, /500/);
 });
+
+test('a rate-limited token (worker 429 with its body) is a 429, as on the API workflow: one token check for both', () => {
+  const body = { error: { code: 'rate_limited', message: 'Too many requests.', retry_after_s: 12 } };
+  assert.deepEqual(adminOnly({ statusCode: 429, body }), { ok: false, status: 429, body });
+});
