@@ -24,12 +24,12 @@ from mcp import Client
 from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
-from mcp_types import CallToolResult
+from mcp_support import agent_commands
+from mcp_types import CallToolResult, Implementation
 from zikra_bridge import config
 from zikra_ops import bridge
 
-COMMANDS = {"search", "brief", "save_memory", "get_memory", "get_prompt", "save_prompt", "save_requirement",
-            "log_run", "log_error", "stats"}
+COMMANDS = agent_commands()
 TIMEOUT_S = 60
 
 
@@ -42,13 +42,15 @@ def headers_for(token: str | None, project: str | None = None) -> dict[str, str]
 
 
 @asynccontextmanager
-async def over_http(url: str, token: str | None, project: str | None = None,
-                    mode: str = "legacy") -> AsyncIterator[Client]:
-    """An initialised MCP session over streamable HTTP at ``url/mcp``."""
+async def over_http(url: str, token: str | None, project: str | None = None, mode: str = "legacy",
+                    client_name: str | None = None) -> AsyncIterator[Client]:
+    """An initialised MCP session over streamable HTTP at ``url/mcp``; its handshake names the
+    client ``client_name`` (else the SDK's own name)."""
     timeout = httpx2.Timeout(30, read=TIMEOUT_S)
+    info = Implementation(name=client_name, version="1.0") if client_name else None
     async with httpx2.AsyncClient(headers=headers_for(token, project), timeout=timeout) as http:
         async with Client(streamable_http_client(url + "/mcp", http_client=http), mode=mode,
-                          read_timeout_seconds=TIMEOUT_S) as client:
+                          read_timeout_seconds=TIMEOUT_S, client_info=info) as client:
             yield client
 
 
@@ -218,10 +220,28 @@ def test_mcp_without_a_token_or_with_an_unknown_one_is_refused_with_http_401(bri
         run(body)
 
 
-def test_no_oauth_metadata_is_published(bridge_url):
-    for path in ("/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp",
-                 "/.well-known/oauth-authorization-server"):
-        assert_error(requests.get(bridge_url + path, timeout=30), 404, "not_found")
+ADD_HEADER = "Authorization: Bearer <token>"
+
+
+def test_no_oauth_metadata_is_published_and_its_404s_say_to_send_a_bearer_token(bridge_url):
+    for method, path in (("GET", "/.well-known/oauth-protected-resource"),
+                         ("GET", "/.well-known/oauth-protected-resource/mcp"),
+                         ("GET", "/.well-known/oauth-authorization-server"),
+                         ("GET", "/.well-known/openid-configuration"), ("POST", "/register"),
+                         ("GET", "/authorize"), ("POST", "/token")):
+        error = assert_error(requests.request(method, bridge_url + path, json={}, timeout=30), 404, "not_found")
+        assert ADD_HEADER in error["message"] and "no OAuth" in error["message"], path
+    assert ADD_HEADER not in assert_error(requests.get(bridge_url + "/nope", timeout=30), 404)["message"]
+
+
+def test_a_refused_mcp_connection_says_to_add_the_bearer_header(bridge_url):
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    accept = {"Accept": "application/json, text/event-stream"}
+    for headers in ({}, {"Authorization": "Bearer not-a-real-token"}, {"Authorization": "Basic abc"}):
+        response = requests.post(bridge_url + "/mcp", json=initialize, headers={**accept, **headers}, timeout=30)
+        assert ADD_HEADER in assert_error(response, 401, "unauthorized")["message"], headers
+    assert ADD_HEADER in assert_error(requests.get(bridge_url + "/sse", timeout=30), 401)["message"]
 
 
 def test_a_tool_call_without_project_uses_the_x_zikra_project_header(bridge_url, tokens, project, api):

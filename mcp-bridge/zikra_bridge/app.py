@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from . import config, jsonlog, project, ui
-from .auth import McpAuthMiddleware, TokenGate
+from .auth import ADD_HEADER, McpAuthMiddleware, TokenGate
 from .errors import error_response
 from .forward import webhook_endpoint
 from .health import Probe, health_endpoint
@@ -39,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 SERVED = "This port serves /mcp, /sse, POST /webhook/zikra, GET /health and the browser at /ui."
+# Where MCP clients look for OAuth (RFC 9728, RFC 8414, OpenID discovery, and the SDK's default
+# endpoints) when a connection is refused: their 404 says how to connect instead.
+OAUTH_DISCOVERY = ("/.well-known/oauth-", "/.well-known/openid-configuration")
+OAUTH_ENDPOINTS = ("/register", "/authorize", "/token")
 
 
 def caller_from_headers(ctx: Context) -> Caller:
@@ -67,7 +71,14 @@ async def no_route(request: Request, exc: Exception) -> JSONResponse:
     if status == 405:
         return error_response(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}. "
                               + SERVED, headers=getattr(exc, "headers", None))
+    if _is_oauth_path(request.url.path):
+        return error_response(404, "not_found", f"No such path: {request.url.path}. " + ADD_HEADER)
     return error_response(404, "not_found", f"No such path: {request.url.path}. " + SERVED)
+
+
+def _is_oauth_path(path: str) -> bool:
+    """Whether a client looking for OAuth asked for ``path`` (discovery, registration, sign-in)."""
+    return path.startswith(OAUTH_DISCOVERY) or path.rstrip("/") in OAUTH_ENDPOINTS
 
 
 async def server_error(_: Request, exc: Exception) -> JSONResponse:

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 PROBE = {"command": "search"}
 MAX_CACHED = 10_000
 MCP_PREFIXES = ("/mcp", "/sse", "/messages")
+# Said by every refusal of a connection: the one way in until the server offers OAuth.
+ADD_HEADER = ("Configure this MCP client with the header Authorization: Bearer <token>, using a Zikra token "
+              "(zikra token create); this server offers no OAuth sign-in.")
 
 
 class Verdict(Enum):
@@ -100,7 +103,7 @@ class McpAuthMiddleware:
             return
         token = bearer_token(Headers(scope=scope).get("authorization"))
         if token is None:
-            refusal = _unauthorized("Send a Zikra token: Authorization: Bearer <token>.")
+            refusal = _unauthorized("No Zikra token was sent. " + ADD_HEADER)
             await refusal(scope, receive, send)
             return
         verdict, answer = await self.gate.check(token)
@@ -119,6 +122,7 @@ def _unauthorized(message: str) -> ASGIApp:
 def _refusal(verdict: Verdict, answer: Answer | None) -> ASGIApp:
     error = answer.body.get("error", {}) if answer is not None and isinstance(answer.body, dict) else {}
     if verdict is Verdict.UNAUTHORIZED:
-        return _unauthorized(error.get("message") or "The bearer token is unknown or revoked.")
+        refused = error.get("message") or "The bearer token is unknown or revoked."
+        return _unauthorized(f"{refused} {ADD_HEADER}")
     return error_response(503, error.get("code", "n8n_unavailable"),
                           error.get("message", "n8n is unavailable: the token cannot be checked."))

@@ -133,3 +133,69 @@ class Stats(TypedDict, total=False):
 
     projects: list[ProjectStats]
     command: str
+
+
+@with_config(_OPEN)
+class Edited(Memory, total=False):
+    """Answer of update_memory, archive_memory and restore_memory: the memory after the change."""
+
+    status: str  # "updated", "archived" or "restored"
+
+
+@with_config(_OPEN)
+class MemoryListed(Memory, total=False):
+    """A memory in a listing, content cut to a preview."""
+
+    truncated: bool
+
+
+@with_config(_OPEN)
+class MemoryList(TypedDict, total=False):
+    """Answer of list_memories: one page, newest change first."""
+
+    memories: list[MemoryListed]
+    count: int
+    total: int
+    limit: int
+    offset: int
+    command: str
+
+
+@with_config(_OPEN)
+class Run(TypedDict, total=False):
+    """One logged session."""
+
+    id: str
+    project: str
+    status: str
+    output_summary: str | None
+    session_id: str | None
+    agent: str | None
+    tokens_in: int | None
+    tokens_out: int | None
+    duration_s: float | None
+    files_changed: list[str] | None
+    created_by: str | None
+    created_at: str
+
+
+@with_config(_OPEN)
+class TokensPerDay(TypedDict, total=False):
+    """Runs and tokens of one project on one UTC day."""
+
+    day: str
+    project: str
+    runs: int
+    tokens_in: int
+    tokens_out: int
+
+
+@with_config(_OPEN)
+class RunList(TypedDict, total=False):
+    """Answer of list_runs: the latest runs, and tokens per day."""
+
+    runs: list[Run]
+    count: int
+    days: int
+    tokens_per_day: list[TokensPerDay]
+    command: str

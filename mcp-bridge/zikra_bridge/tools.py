@@ -1,5 +1,6 @@
-"""The MCP tools: one per API command, same names and arguments (docs/api.md), each a webhook call
-made with the caller's bearer token, so roles hold the same over MCP as over HTTP.
+"""The MCP tools: one per API command an agent uses (all but token management), same names and
+arguments (docs/api.md), each a webhook call made with the caller's bearer token, so roles hold
+the same over MCP as over HTTP.
 
 An API error (400, 403, 404, ...) becomes a tool error carrying the API's message, which the
 model can act on. The server is built by :func:`build_server`; the webhook client and the way
@@ -8,13 +9,12 @@ to learn who is calling come in through its lifespan (:class:`ToolState`).
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -22,23 +22,13 @@ from mcp_types import ToolAnnotations
 from pydantic import ConfigDict, Field, with_config
 from typing_extensions import TypedDict
 
-from .responses import (Memory, MemoryType, Prompt, PromptSaved, RunLogged, RunStatus, Saved, SearchResults,
-                        Stats)
+from .agents import agent_of
+from .handshake import INSTRUCTIONS, SERVER_NAME, VERSION, unwrapped
+from .responses import (Edited, Memory, MemoryList, MemoryType, Prompt, PromptSaved, RunList, RunLogged, RunStatus,
+                        Saved, SearchResults, Stats)
 from .upstream import Answer, Upstream
 
-VERSION = "0.1.0"
-
 logger = logging.getLogger(__name__)
-
-INSTRUCTIONS = """\
-Zikra is your team's long-term memory, shared by every agent and session. At the start of a task
-in a project, call `brief` for what the team knows (requirements, latest decisions, open errors,
-the last session), unless it is in your context already. Call `search` before
-deciding something that may have been decided already, when debugging an error that may have
-happened before, or when you need project conventions. Save what a later session should know:
-decisions and their reasons (`save_memory`), product requirements (`save_requirement`), errors
-and their fixes (`log_error`); log a finished session with `log_run`. Leave `project` out to use
-the project this client is configured for."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +64,8 @@ IdempotencyKey = Annotated[str | None, Field(max_length=200, description=(
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 UPSERT = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False)
 APPEND = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False)
+# Changes what a memory says or whether search sees it (reversible: restore_memory, or another update).
+EDIT = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False)
 
 
 def _error_text(answer: Answer) -> str:
@@ -83,10 +75,10 @@ def _error_text(answer: Answer) -> str:
     return text + (f" (field: {error['field']})" if error.get("field") else "")
 
 
-def _client_name(ctx: Context) -> str | None:
-    """The MCP client's name from its handshake (e.g. ``claude-code``), if it sent one."""
+def _client_agent(ctx: Context) -> str | None:
+    """The agent behind the MCP client (e.g. ``gemini-cli``), from the name its handshake sent."""
     params = ctx.request_context.session.client_params
-    return params.client_info.name if params is not None and params.client_info is not None else None
+    return agent_of(params.client_info.name) if params is not None and params.client_info is not None else None
 
 
 async def call_api(ctx: Context, command: str, fields: dict[str, Any], *, default_project: bool = True) -> Any:
@@ -120,6 +112,10 @@ async def search(
     max_tokens: Annotated[int | None, Field(ge=1, description="Token budget of the whole answer "
                                                               "(server default 2000).")] = None,
     include_archived: Annotated[bool, Field(description="Also search memories archived by decay.")] = False,
+    explain: Annotated[bool, Field(description="Add to each result an explain object saying why it ranked there "
+                                               "(BM25 terms, vector similarity, confidence, the formula).")] = False,
+    min_relevance: Annotated[float | None, Field(ge=0, le=1, description=(
+        "Leave out results whose calibrated relevance is below this (0..1; 0.6 keeps only clear matches)."))] = None,
 ) -> SearchResults:
     """Search the team's memory by meaning and keywords. Call it before making a decision that may
     have been made before, when an error looks familiar, or to recall project conventions. Returns
@@ -127,7 +123,8 @@ async def search(
     score and why it ranked (parts); an empty list when nothing matches."""
     return await call_api(ctx, "search", {
         "query": query, "project": project, "limit": limit, "memory_type": memory_type,
-        "max_tokens": max_tokens, "include_archived": include_archived or None})
+        "max_tokens": max_tokens, "include_archived": include_archived or None, "explain": explain or None,
+        "min_relevance": min_relevance})
 
 
 async def save_memory(
@@ -141,7 +138,8 @@ async def save_memory(
                     "user: the user's preferences; feedback: a correction of how you work; "
                     "project: goals, context, deadlines.")] = None,
     tags: Tags = None,
-    source: Annotated[str | None, Field(description="Who wrote it (default: this MCP client's name).")] = None,
+    source: Annotated[str | None, Field(description="Who wrote it (default: the agent of this MCP client, e.g. "
+                                                    "'claude-code').")] = None,
     idempotency_key: IdempotencyKey = None,
 ) -> Saved:
     """Save something a later session should know: a decision and why, a convention, a pattern, a
@@ -150,7 +148,7 @@ async def save_memory(
     same content; if one is listed, consider updating that one instead."""
     return await call_api(ctx, "save_memory", {
         "title": title, "content_md": content_md, "project": project, "memory_type": memory_type,
-        "tags": tags, "source": source or _client_name(ctx), "idempotency_key": idempotency_key})
+        "tags": tags, "source": source or _client_agent(ctx), "idempotency_key": idempotency_key})
 
 
 async def get_memory(
@@ -214,7 +212,8 @@ async def log_run(
     project: Project = None,
     output_summary: Annotated[str | None, Field(description="What was done and what is left, briefly.")] = None,
     session_id: Annotated[str | None, Field(description="Your session's id, if you know it.")] = None,
-    agent: Annotated[str | None, Field(description="Which agent ran, e.g. 'claude-code'.")] = None,
+    agent: Annotated[str | None, Field(description="Which agent ran, e.g. 'claude-code' (default: the agent of "
+                                                   "this MCP client).")] = None,
     tokens_in: Annotated[int | None, Field(ge=0, description="Input tokens used.")] = None,
     tokens_out: Annotated[int | None, Field(ge=0, description="Output tokens used.")] = None,
     duration_s: Annotated[float | None, Field(ge=0, description="How long the session took, seconds.")] = None,
@@ -225,7 +224,7 @@ async def log_run(
     see what each agent did. Call it once at the end of a task. Returns the run's id."""
     return await call_api(ctx, "log_run", {
         "status": status, "project": project, "output_summary": output_summary, "session_id": session_id,
-        "agent": agent or _client_name(ctx), "tokens_in": tokens_in, "tokens_out": tokens_out,
+        "agent": agent or _client_agent(ctx), "tokens_in": tokens_in, "tokens_out": tokens_out,
         "duration_s": duration_s, "files_changed": files_changed, "idempotency_key": idempotency_key})
 
 
@@ -233,6 +232,74 @@ async def stats(ctx: Context, project: Projects = None) -> Stats:
     """How much the memory holds: per project, the number of live and archived memories, the count
     by type and when the last save was. Call it to see whether a project has memories at all."""
     return await call_api(ctx, "stats", {"project": project})
+
+
+MemoryId = Annotated[str, Field(description="The memory's id, as search, list_memories or get_memory returned it.")]
+InProject = Annotated[str | None, Field(
+    description="Only act if the memory is in this project; leave it out to find it in every project you may "
+                "use.")]
+
+
+async def list_memories(
+    ctx: Context,
+    project: Projects = None,
+    memory_type: Annotated[MemoryType | list[MemoryType] | None, Field(
+        description="Only memories of this type (or these types).")] = None,
+    tags: Annotated[list[str] | None, Field(description="Only memories carrying all of these tags.")] = None,
+    archived: Annotated[Literal["exclude", "include", "only"] | None, Field(
+        description="Archived memories: exclude (default), include, or only them.")] = None,
+    limit: Annotated[int | None, Field(ge=1, le=100, description="Most memories to return (default 20).")] = None,
+    offset: Annotated[int | None, Field(ge=0, description="How many to skip, to page on (default 0).")] = None,
+) -> MemoryList:
+    """List a project's memories, newest change first, each with its id, title, type, tags and the
+    start of its content, e.g. to review what is stored or find the ones to tidy up. It does not
+    count as using them (no decay reinforcement). Returns the page and the total."""
+    return await call_api(ctx, "list_memories", {
+        "project": project, "memory_type": memory_type, "tags": tags, "archived": archived, "limit": limit,
+        "offset": offset})
+
+
+async def update_memory(
+    ctx: Context,
+    id: MemoryId,
+    title: Annotated[str | None, Field(description="A new title.")] = None,
+    content_md: Annotated[str | None, Field(description="The corrected content, in Markdown; it replaces "
+                                                        "the old content whole.")] = None,
+    tags: Annotated[list[str] | None, Field(description="The new tags; they replace the old ones.")] = None,
+    memory_type: Annotated[MemoryType | None, Field(description="A new type.")] = None,
+    project: InProject = None,
+) -> Edited:
+    """Correct a memory that is wrong or outdated, in place: send its id and at least one of title,
+    content_md, tags and memory_type (what you leave out is kept). Call it when what the memory says
+    no longer holds, instead of saving a contradicting twin. Returns the memory as it is now."""
+    return await call_api(ctx, "update_memory", {
+        "id": id, "title": title, "content_md": content_md, "tags": tags, "memory_type": memory_type,
+        "project": project}, default_project=False)
+
+
+async def archive_memory(ctx: Context, id: MemoryId, project: InProject = None) -> Edited:
+    """Archive a memory that is no longer true or useful: it is kept but leaves search and the
+    brief (search with include_archived still finds it, restore_memory brings it back). Returns
+    the memory with its archived_at."""
+    return await call_api(ctx, "archive_memory", {"id": id, "project": project}, default_project=False)
+
+
+async def restore_memory(ctx: Context, id: MemoryId, project: InProject = None) -> Edited:
+    """Bring an archived memory back into search, its decay clock started again, when it turns out
+    to be still true. Returns the memory as it is now."""
+    return await call_api(ctx, "restore_memory", {"id": id, "project": project}, default_project=False)
+
+
+async def list_runs(
+    ctx: Context,
+    project: Projects = None,
+    limit: Annotated[int | None, Field(ge=1, le=500, description="Most runs to return (default 50).")] = None,
+    days: Annotated[int | None, Field(ge=1, le=3650, description="How many days back to look (default 30).")] = None,
+) -> RunList:
+    """List the latest logged sessions of a project (status, summary, agent, tokens, files
+    changed), newest first, and the tokens used per day, e.g. to see what the last sessions did
+    before continuing their work."""
+    return await call_api(ctx, "list_runs", {"project": project, "limit": limit, "days": days})
 
 
 @with_config(ConfigDict(extra="allow"))
@@ -277,7 +344,8 @@ async def brief(
 
 TOOLS = ((search, READ), (brief, READ), (save_memory, UPSERT), (get_memory, READ), (get_prompt, READ),
          (save_prompt, UPSERT), (save_requirement, UPSERT), (log_run, APPEND), (log_error, UPSERT),
-         (stats, READ))
+         (stats, READ), (list_memories, READ), (update_memory, EDIT), (archive_memory, EDIT),
+         (restore_memory, UPSERT), (list_runs, READ))
 
 
 def build_server(state: ToolState) -> MCPServer[ToolState]:
@@ -287,8 +355,8 @@ def build_server(state: ToolState) -> MCPServer[ToolState]:
     async def lifespan(_: MCPServer[ToolState]) -> AsyncIterator[ToolState]:
         yield state
 
-    server: MCPServer[ToolState] = MCPServer("zikra", instructions=INSTRUCTIONS, version=VERSION,
+    server: MCPServer[ToolState] = MCPServer(SERVER_NAME, instructions=unwrapped(INSTRUCTIONS), version=VERSION,
                                              lifespan=lifespan)
     for tool, hints in TOOLS:
-        server.add_tool(tool, description=inspect.cleandoc(tool.__doc__ or ""), annotations=hints)
+        server.add_tool(tool, description=unwrapped(tool.__doc__ or ""), annotations=hints)
     return server
