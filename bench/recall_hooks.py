@@ -80,7 +80,7 @@ def interleaved(queries: list[dict[str, Any]], cwd: str, env: dict[str, str], ur
         hook_times.append(elapsed)
         injected += printed
         body = {"command": "search", "query": direct["query"], "project": direct["project"], "limit": 6,
-                "max_tokens": 4000, "min_relevance": settings.PLACEHOLDER_MIN_RELEVANCE}
+                "max_tokens": 4000, "min_relevance": settings.DEFAULT_MIN_RELEVANCE}
         started = time.perf_counter()
         session.post(url + "/webhook/zikra", json=body, headers=auth, timeout=30).raise_for_status()
         direct_times.append((time.perf_counter() - started) * 1000)

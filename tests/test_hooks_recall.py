@@ -129,7 +129,7 @@ def test_a_prompt_gets_the_memories_that_pass_the_bar_with_id_type_title_and_con
     assert "Redis goes: one store less to run." in text and "Deploy on Fridays" not in text
     (sent,) = stub.searches()
     assert sent["query"] == "why did we move sessions out of redis?" and sent["project"] == "acme-api"
-    assert sent["min_relevance"] == settings.PLACEHOLDER_MIN_RELEVANCE
+    assert sent["min_relevance"] == settings.DEFAULT_MIN_RELEVANCE
 
 
 def test_without_a_relevance_in_the_answer_the_vector_similarity_is_the_bar(machine, stub):

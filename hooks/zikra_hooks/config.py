@@ -13,9 +13,10 @@ WEBHOOK_PATH = "/webhook/zikra"
 CONFIG_FILE = "config.json"
 # SPEC §9: a hook never blocks the agent. No single request may wait longer than this.
 MAX_REQUEST_TIMEOUT_S = 1.5
-# The relevance bar of prompt recall until search's calibrated default is documented in
-# docs/search.md; results whose parts.relevance is below it are not injected.
-PLACEHOLDER_MIN_RELEVANCE = 0.5
+# The relevance bar of prompt recall: search's calibrated recommendation for injection
+# (docs/search.md: an unrelated prompt passes it 1.6 % of the time on the synthetic set, never on
+# real text). Results whose parts.relevance is below it are not injected.
+DEFAULT_MIN_RELEVANCE = 0.6
 
 
 # NamedTuples, not dataclasses: importing dataclasses (and the inspect module it pulls in) costs
@@ -76,7 +77,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Inject the project's brief at session start (`recall_session_start` in config.json).", in_file=True),
     Setting("RECALL_PROMPT", True, _flag,
             "Inject the memories relevant to each prompt (`recall_prompt` in config.json).", in_file=True),
-    Setting("RECALL_MIN_RELEVANCE", PLACEHOLDER_MIN_RELEVANCE, _fraction,
+    Setting("RECALL_MIN_RELEVANCE", DEFAULT_MIN_RELEVANCE, _fraction,
             "Relevance bar (0..1) a memory must pass to be injected with a prompt (`recall_min_relevance`).",
             in_file=True),
     Setting("RECALL_LIMIT", 3, _count, "Most memories injected with one prompt (`recall_limit`).", in_file=True),
@@ -101,7 +102,7 @@ class Config(NamedTuple):
     status_refresh_s: float
     recall_session_start: bool = True
     recall_prompt: bool = True
-    recall_min_relevance: float = PLACEHOLDER_MIN_RELEVANCE
+    recall_min_relevance: float = DEFAULT_MIN_RELEVANCE
     recall_limit: int = 3
     recall_max_tokens: int = 400
     brief_max_tokens: int = 800
