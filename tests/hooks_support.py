@@ -59,11 +59,11 @@ class HookEnv:
         return path.read_text() if path.exists() else ""
 
     def run(self, *args: str, stdin: dict[str, Any] | str | None = None,
-            timeout: float = 20) -> subprocess.CompletedProcess[str]:
-        """``python -m zikra_hooks <args>`` with this environment; JSON ``stdin`` when given."""
+            timeout: float = 20, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """``python -m zikra_hooks <args>`` with this environment (in ``cwd``); JSON ``stdin`` when given."""
         data = stdin if isinstance(stdin, str) or stdin is None else json.dumps(stdin)
         return subprocess.run([sys.executable, "-m", "zikra_hooks", *args], input=data or "",
-                              capture_output=True, text=True, env=self.env, timeout=timeout)
+                              capture_output=True, text=True, env=self.env, timeout=timeout, cwd=cwd)
 
     def timed(self, *args: str, stdin: dict[str, Any] | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
         """Run and return the result with its wall-clock seconds."""

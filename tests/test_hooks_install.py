@@ -190,3 +190,20 @@ def test_the_module_help_lists_every_command():
     for command in ("session-end", "pre-compact", "stop", "statusline", "flush", "install", "uninstall",
                     "print-mcp-config"):
         assert command in result.stderr
+
+
+def test_install_and_print_mcp_config_name_the_project_the_hooks_use_in_this_folder(machine, tmp_path):
+    shop = tmp_path / "src" / "shop"
+    (shop / ".git").mkdir(parents=True)
+    (shop / "web").mkdir()
+    session_end = machine.run("session-end", cwd=shop / "web",
+                              stdin=payload("session-end", cwd=str(shop / "web")))
+    assert session_end.returncode == 0
+    hooks_project = {body.get("project") for body in machine.spooled()} - {None}
+    assert hooks_project == {"shop"}
+    for command in (("install",), ("print-mcp-config",)):
+        result = machine.run(*command, cwd=shop / "web")
+        assert result.returncode == 0, result.stderr
+        assert '--header "X-Zikra-Project: shop"' in result.stdout
+        config = json.loads(result.stdout[result.stdout.index("\n{") + 1:])
+        assert config["mcpServers"]["zikra"]["headers"]["X-Zikra-Project"] == "shop"

@@ -33,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--token", help="a writer token, saved for the hooks (mode 600); "
                                              "default: $ZIKRA_TOKEN")
     mcp = commands.add_parser("print-mcp-config", help="print the MCP configuration to paste")
-    mcp.add_argument("--project-dir", type=Path, help="name this folder's project in the X-Zikra-Project header")
+    mcp.add_argument("--project-dir", type=Path,
+                     help="name this folder's project in the X-Zikra-Project header (default: here)")
     return parser
 
 
@@ -65,8 +66,21 @@ def do_install(args: argparse.Namespace, config: settings.Config) -> int:
     if not (token or settings.load().token):
         print("no token saved: run again with --token, or export ZIKRA_TOKEN where Claude Code runs")
     print()
-    print(mcp_config.text(settings.load()))
+    print(_mcp_config_for(args.project_dir))
     return 0
+
+
+def _mcp_config_for(project_dir: Path | None) -> str:
+    """The MCP configuration for ``project_dir`` (default: this folder), naming in X-Zikra-Project
+    the project the hooks use there: MCP saves and hook saves of a session then agree."""
+    folder = project_dir or Path.cwd()
+    project = for_directory(folder)
+    return "\n".join([
+        f"# In {folder} the hooks use project {project!r}; so do these MCP settings (run the claude",
+        "# command in that folder: its default scope is that folder). For another project, run",
+        "# `zikra-hooks print-mcp-config` in its folder (or with --project-dir).",
+        mcp_config.text(settings.load(), project),
+    ])
 
 
 def do_uninstall(args: argparse.Namespace) -> int:
@@ -91,8 +105,7 @@ def run(argv: list[str]) -> int:
             return do_install(args, config)
         if args.command == "uninstall":
             return do_uninstall(args)
-        project = for_directory(args.project_dir) if args.project_dir else None
-        print(mcp_config.text(config, project))
+        print(_mcp_config_for(args.project_dir))
         return 0
     except (ValueError, OSError, install.InstallError) as exc:
         sys.stderr.write(f"zikra-hooks {args.command}: {exc}\n")
