@@ -9,11 +9,19 @@ import time
 from pathlib import Path
 
 from . import config as settings
-from . import delivery, install, jsonlog, mcp_config
+from . import clients, delivery, install, jsonlog, mcp_config
 from .project import for_directory
 
 FLUSH_TIMEOUT_S = 1.5
 FLUSH_BUDGET_S = 60.0
+# What the person must still do for the hooks to run, as each agent's code has it.
+CLIENT_NOTES = {
+    "gemini": ["Gemini CLI runs hooks only in a folder it trusts: trust the folder when it asks "
+               "(or set GEMINI_CLI_TRUST_WORKSPACE=true for a headless run)"],
+    "codex": ["Codex runs a new or changed hook only once you trust it: open /hooks in a Codex session "
+              "and trust Zikra's two hooks (codex exec --dangerously-bypass-hook-trust skips that for "
+              "automation you vetted)"],
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="user: ~/.claude/settings.json (default); project: <dir>/.claude/settings.json")
         sub.add_argument("--project-dir", type=Path, help="the project folder for --scope project (default: here)")
         sub.add_argument("--settings", type=Path, help="any other settings file")
+        sub.add_argument("--client", choices=tuple(clients.CLIENTS), default="claude",
+                         help="claude: every hook and the statusline (default); gemini: the recall hooks "
+                              "in ~/.gemini/settings.json; codex: the recall hooks in ~/.codex/hooks.json")
         if name == "install":
             sub.add_argument("--url", help="Zikra's public base URL, saved for the hooks")
             sub.add_argument("--token", help="a writer token, saved for the hooks (mode 600); "
@@ -41,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
 def _settings_file(args: argparse.Namespace) -> Path:
     if args.settings:
         return args.settings
-    return install.settings_path(args.scope, args.project_dir)
+    return install.settings_path(args.scope, args.project_dir, client=clients.named(args.client))
 
 
 def do_flush(args: argparse.Namespace, config: settings.Config) -> int:
@@ -58,13 +69,14 @@ def do_install(args: argparse.Namespace, config: settings.Config) -> int:
     if args.url or token:
         settings.write_file(config.home, {"url": (args.url or "").rstrip("/"), "token": token})
     pinned = config.home if "ZIKRA_HOOKS_HOME" in os.environ else None
-    report = install.install(_settings_file(args), home=pinned)
+    client = clients.named(args.client)
+    report = install.install(_settings_file(args), home=pinned, client=client)
     print(f"{'updated' if report.changed else 'already installed in'} {report.path}"
           + (f" (backup: {report.backup})" if report.backup else ""))
-    for note in report.notes:
+    for note in report.notes + CLIENT_NOTES.get(client.name, []):
         print(note)
     if not (token or settings.load().token):
-        print("no token saved: run again with --token, or export ZIKRA_TOKEN where Claude Code runs")
+        print("no token saved: run again with --token, or export ZIKRA_TOKEN where the agent runs")
     print()
     print(_mcp_config_for(args.project_dir))
     return 0

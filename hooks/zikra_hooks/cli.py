@@ -23,11 +23,13 @@ hooks (Claude Code runs these; they read the event on stdin and always exit 0):
   stop              capture the last turn's decisions (no network)
   session-start     print the project's brief for Claude Code to add to the context
   prompt-recall     print the memories relevant to the prompt, if any pass the bar
+                    (both take --client gemini|codex when those agents run them)
   statusline        print one status line from the local cache
 
 for people:
   flush             send what the spool holds now
   install           add the hooks and the statusline to Claude Code's settings
+                    (--client gemini|codex: the recall hooks to those agents')
   uninstall         remove exactly what install added
   print-mcp-config  print the MCP configuration to paste
 run `zikra-hooks COMMAND --help` for a command's options.
@@ -48,6 +50,19 @@ def run_statusline() -> int:
     return 0
 
 
+def _event_for(command: str, args: list[str]) -> tuple[str, ...]:
+    """The agent's event name for a recall hook run with ``--client``; () for Claude Code's own
+    (an unknown client is Claude Code: a hook never fails)."""
+    if not args:
+        return ()
+    from . import clients
+
+    try:
+        return (clients.from_argv(args).event_of(command),)
+    except ValueError:
+        return ()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Dispatch: hooks and the statusline take a fast path with no argument parsing, and each
     command imports only what it needs (the statusline runs every few hundred milliseconds)."""
@@ -60,11 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     if command == "session-start":
         from .session_start import main as session_start
 
-        return session_start()
+        return session_start(*_event_for(command, argv[1:]))
     if command == "prompt-recall":
         from .prompt_recall import main as prompt_recall
 
-        return prompt_recall()
+        return prompt_recall(*_event_for(command, argv[1:]))
     if command == "statusline":
         return run_statusline()
     if command == "statusline-refresh":

@@ -1,12 +1,14 @@
-"""Add the hooks and the statusline to a Claude Code settings file, and take them out again.
+"""Add the hooks and the statusline to a Claude Code settings file, and take them out again;
+and the recall hooks to Gemini CLI's settings file or Codex's hooks file, the same way.
 
 Merging, never clobbering:
 
 - Our hooks go in groups of their own (``{"hooks": [{"type": "command", ...}]}``) appended to
   ``hooks.SessionEnd``, ``hooks.PreCompact``, ``hooks.Stop``, ``hooks.SessionStart`` and
-  ``hooks.UserPromptSubmit``; the user's groups, and every
-  other key of the file, are left as they are. A command is ours when it runs
-  ``-m zikra_hooks <hook>``; installing again updates ours in place (twice = once).
+  ``hooks.UserPromptSubmit`` (for another agent, its events in ``clients``); the user's groups,
+  and every other key of the file, are left as they are. A command is ours when it runs
+  ``-m zikra_hooks <hook>`` (with ``--client <agent>`` for another agent); installing again
+  updates ours in place (twice = once).
 - ``statusLine`` is set only when the file has none (or has ours). A user's own statusLine is
   kept and the report says so: ``zikra-hooks statusline`` can be called from it (docs/claude-code.md).
 - Before any change, the file is copied to ``settings.json.zikra-backup-<UTC time>``. The file is
@@ -30,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-EVENTS = {"SessionEnd": "session-end", "PreCompact": "pre-compact", "Stop": "stop",
-          "SessionStart": "session-start", "UserPromptSubmit": "prompt-recall"}
+from .clients import CLAUDE, Client
+
+EVENTS = CLAUDE.events
 # Claude Code gives SessionEnd hooks 1.5 s unless a hook asks for more; ours stop their own
 # work at ~2 s (ZIKRA_HOOKS_BUDGET_S), so 5 s leaves room for Python's start on a busy machine.
 HOOK_TIMEOUT_S = 5
@@ -41,7 +44,8 @@ RECALL_HOOK_TIMEOUT_S = 3
 RECALL_HOOKS = frozenset({"session-start", "prompt-recall"})
 BACKUP_INFIX = ".zikra-backup-"
 _OURS = re.compile(r"(?:^|\s)-m\s+zikra_hooks\s+"
-                   r"(?:session-end|pre-compact|stop|session-start|prompt-recall|statusline)\s*$")
+                   r"(?:session-end|pre-compact|stop|session-start|prompt-recall|statusline)"
+                   r"(?:\s+--client\s+[a-z]+)?\s*$")
 
 
 class InstallError(Exception):
@@ -71,9 +75,9 @@ def hook_command(subcommand: str, python: str | None = None, home: Path | None =
     return f"{prefix}{shlex.quote(python or sys.executable)} -m zikra_hooks {subcommand}"
 
 
-def _hook_entry(command: str, subcommand: str) -> dict[str, Any]:
+def _hook_entry(command: str, subcommand: str, client: Client = CLAUDE) -> dict[str, Any]:
     timeout = RECALL_HOOK_TIMEOUT_S if subcommand in RECALL_HOOKS else HOOK_TIMEOUT_S
-    return {"type": "command", "command": command, "timeout": timeout}
+    return {"type": "command", "command": command, "timeout": timeout * client.timeout_scale}
 
 
 def _container(parent: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -83,15 +87,20 @@ def _container(parent: dict[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
-def merge(settings: dict[str, Any], python: str | None = None, home: Path | None = None) -> tuple[dict[str, Any], list[str]]:
-    """``settings`` with our hooks and statusLine added or updated; and notes for the person."""
+def merge(settings: dict[str, Any], python: str | None = None, home: Path | None = None,
+          client: Client = CLAUDE) -> tuple[dict[str, Any], list[str]]:
+    """``settings`` with our hooks (and, for Claude Code, statusLine) added or updated; and notes
+    for the person."""
     merged, notes = copy.deepcopy(settings), []
     hooks = _container(merged, "hooks", dict, "hooks")
-    for event, sub in EVENTS.items():
+    for event, sub in client.events.items():
         groups = _container(hooks, event, list, f"hooks.{event}")
-        wanted = _hook_entry(hook_command(sub, python, home), sub)
+        run = sub if client is CLAUDE else f"{sub} --client {client.name}"
+        wanted = _hook_entry(hook_command(run, python, home), sub, client)
         if not _replace_ours(groups, wanted):
             groups.append({"hooks": [wanted]})
+    if not client.statusline:
+        return merged, notes
     current = merged.get("statusLine")
     ours = {"type": "command", "command": hook_command("statusline", python, home), "padding": 0}
     if current is None or (isinstance(current, dict) and is_ours(current.get("command"))):
@@ -193,14 +202,14 @@ def backups(path: Path) -> list[Path]:
     return sorted(path.parent.glob(path.name + BACKUP_INFIX + "*"), reverse=True)
 
 
-def install(path: Path, python: str | None = None, home: Path | None = None) -> Report:
-    """Merge our hooks and statusLine into the settings file at ``path`` (backed up first).
+def install(path: Path, python: str | None = None, home: Path | None = None, client: Client = CLAUDE) -> Report:
+    """Merge ``client``'s hooks (and statusLine) into the settings file at ``path`` (backed up first).
 
     Raises:
         InstallError: the file is not a JSON object, or ``hooks`` has an unexpected shape.
     """
     settings, text = _read(path)
-    merged, notes = merge(settings, python, home)
+    merged, notes = merge(settings, python, home, client)
     report = Report(path, notes=notes)
     if notes:
         report.kept_statusline = json.dumps(settings.get("statusLine"))
@@ -243,8 +252,10 @@ def uninstall(path: Path) -> Report:
     return report
 
 
-def settings_path(scope: str, project_dir: Path | None = None, home: Path | None = None) -> Path:
-    """``~/.claude/settings.json`` for the user scope; ``<dir>/.claude/settings.json`` for a project."""
+def settings_path(scope: str, project_dir: Path | None = None, home: Path | None = None,
+                  client: Client = CLAUDE) -> Path:
+    """``~/.claude/settings.json`` for the user scope; ``<dir>/.claude/settings.json`` for a project
+    (``.gemini/settings.json``, ``.codex/hooks.json`` for the other agents)."""
     if scope == "project":
-        return (project_dir or Path.cwd()) / ".claude" / "settings.json"
-    return (home or Path(os.environ.get("HOME") or Path.home())) / ".claude" / "settings.json"
+        return (project_dir or Path.cwd()) / client.settings
+    return client.settings_path(home)

@@ -2,8 +2,9 @@
 
 The rule, in order:
 
-1. Nothing for a prompt that is a slash command, or that has fewer than ``MIN_PROMPT_WORDS``
-   content words and no identifier ("yes do it", "ok": nothing to search for; "ATL-8682" or
+1. The prompt is what the person typed: context a hook put into it (Gemini CLI does that with
+   SessionStart's) is taken out. Nothing for a prompt that is a slash command, or that has fewer
+   than ``MIN_PROMPT_WORDS`` content words and no identifier ("yes do it", "ok": nothing to search for; "ATL-8682" or
    "src/app/db.py" alone do ask).
 2. Search the session's project with the prompt, sending the bar as ``min_relevance``.
 3. Keep the results that pass the bar: ``parts.relevance >= ZIKRA_RECALL_MIN_RELEVANCE`` when
@@ -42,6 +43,9 @@ _WORD = re.compile(r"[A-Za-z0-9_./-]{3,}")
 # A digit, an underscore or a slash, a dot inside a word, or camelCase: ERR_CONN_RESET, ATL-8682,
 # src/app/db.py, useAuthStore.
 _IDENTIFIER = re.compile(r"[0-9_/]|\w\.\w|[a-z][A-Z]")
+# Gemini CLI's non-interactive mode puts SessionStart's context into the prompt itself, wrapped
+# in these tags, before BeforeAgent sees it: the brief is not what the person asked.
+_HOOK_CONTEXT = re.compile(r"<hook_context>.*?</hook_context>", re.S)
 _STOP = frozenset("the and for with that this what when where which who why how are was were has have had "
                   "does did not but you your our can could should would will from into about then than "
                   "them they there their its it's use used using make made just also like want need".split())
@@ -105,7 +109,7 @@ def render(chosen: list[dict[str, Any]], prompt: str, max_tokens: int) -> str:
 
 def build(payload: dict[str, Any], config: Config, deadline: float) -> tuple[str, list[dict[str, Any]]] | None:
     """The memories to inject with this prompt, as text, and which they are; or None."""
-    prompt = str(payload.get("prompt") or "").strip()
+    prompt = _HOOK_CONTEXT.sub("", str(payload.get("prompt") or "")).strip()
     if not config.recall_prompt or not asks(prompt):
         return None
     session_id = str(payload.get("session_id") or "")
@@ -124,6 +128,7 @@ def build(payload: dict[str, Any], config: Config, deadline: float) -> tuple[str
     return render(chosen, prompt, config.recall_max_tokens), items
 
 
-def main() -> int:
-    """``zikra-hooks prompt-recall``."""
-    return recall.run("prompt-recall", EVENT, build, lambda config: config.recall_timeout_s)
+def main(event: str = EVENT) -> int:
+    """``zikra-hooks prompt-recall [--client gemini|codex]``: ``event`` names the agent's event
+    (Gemini CLI's BeforeAgent sends ``prompt`` as UserPromptSubmit does)."""
+    return recall.run("prompt-recall", event, build, lambda config: config.recall_timeout_s)

@@ -34,6 +34,6 @@ def build(payload: dict[str, Any], config: Config, deadline: float) -> tuple[str
     return text, memories
 
 
-def main() -> int:
-    """``zikra-hooks session-start``."""
-    return recall.run("session-start", EVENT, build, lambda config: config.brief_timeout_s)
+def main(event: str = EVENT) -> int:
+    """``zikra-hooks session-start [--client gemini|codex]``: ``event`` names the agent's event."""
+    return recall.run("session-start", event, build, lambda config: config.brief_timeout_s)
