@@ -145,9 +145,18 @@ class Worker:
         """POST JSON (or raw ``data=``) to the worker."""
         headers = {"X-Zikra-Worker-Secret": secret} if secret is not None else {}
         headers.update(kwargs.pop("headers", {}))
-        if "data" in kwargs:
+        if "data" not in kwargs:
+            kwargs["json"] = body
+        try:
             return self.session.post(self.url + path, headers=headers, timeout=30, **kwargs)
-        return self.session.post(self.url + path, json=body, headers=headers, timeout=30, **kwargs)
+        except requests.ConnectionError as exc:
+            # The session keeps connections open for the whole run; gunicorn closes one idle for
+            # 30 s (its keepalive), and a request sent on it at that moment is never read: a race
+            # of this client, which keeps connections longer than the worker does. Once more, on a
+            # new connection.
+            if "RemoteDisconnected" not in repr(exc):
+                raise
+            return self.session.post(self.url + path, headers=headers, timeout=30, **kwargs)
 
     def save(self, project: str, title: str, content: str, **fields: Any) -> dict[str, Any]:
         """Save a memory and return the response body (asserting success)."""
