@@ -165,3 +165,11 @@ def test_installing_for_another_agent_leaves_claude_codes_hooks_alone(tmp_path):
     assert machine.run("install", "--client", "gemini").returncode == 0
     assert machine.run("uninstall", "--client", "gemini").returncode == 0
     assert (machine.home / ".claude" / "settings.json").read_text() == claude
+
+
+def test_trust_without_a_runnable_codex_says_so_in_one_line_and_keeps_the_install(tmp_path):
+    machine = hook_env(tmp_path, closed_port_url())
+    done = machine.run("install", "--client", "codex", "--trust", "--codex", str(tmp_path / "no-codex"))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "installed, but not trusted: cannot run" in done.stderr
+    assert "zikra_hooks prompt-recall --client codex" in agent_file(machine, "codex").read_text()

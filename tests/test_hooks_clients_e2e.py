@@ -1,5 +1,5 @@
 """The recall hooks with the real Gemini CLI and Codex (npm, pinned, scripts/install-agent-clients.sh),
-installed by ``zikra-hooks install --client`` into a throwaway HOME, the real stack behind them,
+installed by ``zikra-hooks install --client`` (Codex's with ``--trust``) into a throwaway HOME, the real stack behind them,
 and a stub of each agent's model API on loopback that keeps every request: what reached the
 model is read from those requests. Their proxy is a local one that refuses everything."""
 
@@ -134,11 +134,12 @@ def agents(tmp_path, n8n_url, tokens, project):
            "HTTP_PROXY": proxy.url, "https_proxy": proxy.url, "http_proxy": proxy.url,
            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
            "ZIKRA_RECALL_TIMEOUT_S": "1.5", "ZIKRA_BRIEF_TIMEOUT_S": "1.5"}
-    for client in ("gemini", "codex"):
-        installed = subprocess.run([sys.executable, "-m", "zikra_hooks", "install", "--client", client,
+    for client, extra in (("gemini", []), ("codex", ["--trust", "--codex", str(CLIENTS / "codex")])):
+        installed = subprocess.run([sys.executable, "-m", "zikra_hooks", "install", "--client", client, *extra,
                                     "--url", n8n_url, "--token", tokens["writer"]],
                                    env=env, capture_output=True, text=True, timeout=60)
         assert installed.returncode == 0, installed.stderr
+    assert 'trusted_hash = "sha256:' in (home / ".codex" / "config.toml").read_text()
     yield {"env": env, "folder": folder, "stub": stub, "proxy": proxy, "ids": ids, "home": home, "project": project}
     stub.server.shutdown()
     stub.server.server_close()
@@ -149,8 +150,8 @@ def run_agent(machine: dict[str, Any], client: str, prompt: str, env: dict[str, 
     """One non-interactive run of the agent in the project folder; its wall time."""
     if client == "gemini":
         command = [str(CLIENTS / "gemini"), "-m", GEMINI_MODEL, "-p", prompt, "-o", "json"]
-    else:  # hooks need a person's trust (/hooks) first; the flag is the documented way for automation
-        command = [str(CLIENTS / "codex"), "exec", "--dangerously-bypass-hook-trust", "--skip-git-repo-check", prompt]
+    else:  # no --dangerously-bypass-hook-trust: install --trust recorded Codex's trust
+        command = [str(CLIENTS / "codex"), "exec", "--skip-git-repo-check", prompt]
     started = time.monotonic()
     done = subprocess.run(command, cwd=machine["folder"], env=env or machine["env"], capture_output=True, text=True,
                           timeout=180)

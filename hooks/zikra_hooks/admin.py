@@ -19,8 +19,7 @@ CLIENT_NOTES = {
     "gemini": ["Gemini CLI runs hooks only in a folder it trusts: trust the folder when it asks "
                "(or set GEMINI_CLI_TRUST_WORKSPACE=true for a headless run)"],
     "codex": ["Codex runs a new or changed hook only once you trust it: open /hooks in a Codex session "
-              "and trust Zikra's two hooks (codex exec --dangerously-bypass-hook-trust skips that for "
-              "automation you vetted)"],
+              "and trust Zikra's two hooks, or run this again with --trust"],
 }
 
 
@@ -40,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="claude: every hook and the statusline (default); gemini: the recall hooks "
                               "in ~/.gemini/settings.json; codex: the recall hooks in ~/.codex/hooks.json")
         if name == "install":
+            sub.add_argument("--trust", action="store_true",
+                             help="codex: trust the two hooks in Codex now (else: /hooks in a Codex session)")
+            sub.add_argument("--codex", default="codex", help="the codex command for --trust (default: codex on PATH)")
             sub.add_argument("--url", help="Zikra's public base URL, saved for the hooks")
             sub.add_argument("--token", help="a writer token, saved for the hooks (mode 600); "
                                              "default: $ZIKRA_TOKEN")
@@ -73,12 +75,24 @@ def do_install(args: argparse.Namespace, config: settings.Config) -> int:
     report = install.install(_settings_file(args), home=pinned, client=client)
     print(f"{'updated' if report.changed else 'already installed in'} {report.path}"
           + (f" (backup: {report.backup})" if report.backup else ""))
-    for note in report.notes + CLIENT_NOTES.get(client.name, []):
+    for note in report.notes:
         print(note)
+    if client.name == "codex" and args.trust:
+        from .codex_trust import TrustError, trust
+
+        try:
+            print(f"trusted in Codex: {', '.join(trust(report.path, args.codex))}")
+        except TrustError as exc:
+            sys.stderr.write(f"zikra-hooks install: installed, but not trusted: {exc}\n")
+            return 1
+    else:
+        for note in CLIENT_NOTES.get(client.name, []):
+            print(note)
     if not (token or settings.load().token):
         print("no token saved: run again with --token, or export ZIKRA_TOKEN where the agent runs")
     print()
-    print(_mcp_config_for(args.project_dir))
+    print(_mcp_config_for(args.project_dir) if client.name == "claude"
+          else f"For the MCP tools in {client.name}, see docs/mcp.md.")
     return 0
 
 
