@@ -20,6 +20,8 @@ from conftest import Api
 from hooks_support import closed_port_url
 from test_hooks_recall_claude_code import NEWER, RELATED, TARGET, UNRELATED, RefusingProxy
 
+from zikra_hooks import codex_trust
+
 REPO = Path(__file__).resolve().parents[1]
 VAR = Path(os.environ.get("ZIKRA_HOME") or REPO / "var")
 CLIENTS = VAR / "agent-clients" / "node_modules" / ".bin"
@@ -194,3 +196,12 @@ def test_with_the_server_stopped_the_agent_completes_with_nothing_injected(agent
     entries = [json.loads(line) for line in hooks_log(machine).splitlines()[-2:]]
     assert {e["hook"] for e in entries} == {"session-start", "prompt-recall"}
     assert all(e["event"] == "failed" and e["elapsed_ms"] < 1650 for e in entries), entries
+
+
+def test_codex_lists_the_two_hooks_as_trusted_without_a_warning_or_an_error(agents):
+    seen = codex_trust.listed(agents["home"] / ".codex" / "hooks.json", str(CLIENTS / "codex"), env=agents["env"])
+    assert seen["warnings"] == [] and seen["errors"] == []
+    ours = {hook["eventName"]: hook for hook in seen["hooks"] if "zikra_hooks" in hook["command"]}
+    assert set(ours) == {"sessionStart", "userPromptSubmit"}
+    assert {hook["trustStatus"] for hook in ours.values()} == {"trusted"}
+    assert {hook["timeoutSec"] for hook in ours.values()} == {3}

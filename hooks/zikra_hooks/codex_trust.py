@@ -32,15 +32,16 @@ class TrustError(Exception):
 class _AppServer:
     """A ``codex app-server`` child, asked one request at a time within a deadline."""
 
-    def __init__(self, codex: str, deadline: float) -> None:
+    def __init__(self, codex: str, deadline: float, env: dict[str, str] | None = None) -> None:
         self.deadline, self.next_id = deadline, 1
         try:
             self.process = subprocess.Popen([codex, "app-server"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                            stderr=subprocess.DEVNULL, text=True)
+                                            stderr=subprocess.DEVNULL, text=True, env=env)
         except OSError as exc:
             raise TrustError(f"cannot run {codex} app-server: {exc}") from None
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -73,17 +74,39 @@ class _AppServer:
                 return message.get("result")
 
     def close(self) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
         self.process.terminate()
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait(5)
+        self.reader.join(5)  # at the child's end of output, so the pipe is closed after its last read
+        self.process.stdout.close()
 
 
 def _ours(server: _AppServer, hooks_file: Path) -> list[dict[str, Any]]:
     listed = server.ask("hooks/list", {"cwds": [str(hooks_file.parent)]})
     return [hook for entry in listed.get("data", []) for hook in entry.get("hooks", [])
             if hook.get("sourcePath") == str(hooks_file) and is_ours(hook.get("command"))]
+
+
+def listed(hooks_file: Path, codex: str = "codex", env: dict[str, str] | None = None) -> dict[str, Any]:
+    """What Codex's ``hooks/list`` says for the folder of ``hooks_file``: ``hooks``, ``warnings``,
+    ``errors`` (``env``: the environment Codex runs in, HOME included; default this one's).
+
+    Raises:
+        TrustError: Codex could not be run or asked.
+    """
+    server = _AppServer(codex, time.monotonic() + TIMEOUT_S, env)
+    try:
+        server.ask("initialize", {"clientInfo": {"name": "zikra-hooks", "version": "0.1"}})
+        server.send({"method": "initialized"})
+        entries = server.ask("hooks/list", {"cwds": [str(hooks_file.parent)]}).get("data", [])
+        return {key: [item for entry in entries for item in entry.get(key, [])] for key in ("hooks", "warnings", "errors")}
+    finally:
+        server.close()
 
 
 def trust(hooks_file: Path, codex: str = "codex") -> list[str]:
