@@ -42,8 +42,7 @@ PROMPT_EVENT = {"gemini": "BeforeAgent", "codex": "UserPromptSubmit"}
 def stub():
     api = StubApi()
     yield api
-    api.server.shutdown()
-    api.server.server_close()
+    api.close()
 
 
 def context_of(result, event: str) -> str:

@@ -9,15 +9,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Api
-from hooks_support import closed_port_url
+from hooks_support import RecordingServer, closed_port_url
 from test_hooks_recall_claude_code import NEWER, RELATED, TARGET, UNRELATED, RefusingProxy
 
 from zikra_hooks import codex_trust
@@ -51,36 +49,18 @@ apps = false
 """
 
 
-class ModelStub:
+class ModelStub(RecordingServer):
     """Gemini's generateContent / streamGenerateContent and OpenAI's Responses API (streamed),
     each answering "Noted."; every request's path and JSON body kept in order."""
 
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        stub = self
+    protocol = "HTTP/1.1"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-                stub.requests.append({"path": self.path, "body": body})
-                kind, data = stub.answer(self.path)
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, str, bytes]:
+        return (200, *self.reply(path))
 
     @staticmethod
-    def answer(path: str) -> tuple[str, bytes]:
+    def reply(path: str) -> tuple[str, bytes]:
+        """The content type and body that answer a model request to ``path``."""
         if path.startswith("/v1/responses"):
             item = {"type": "message", "role": "assistant", "id": "msg_stub", "status": "completed",
                     "content": [{"type": "output_text", "text": "Noted.", "annotations": []}]}
@@ -143,8 +123,7 @@ def agents(tmp_path, n8n_url, tokens, project):
         assert installed.returncode == 0, installed.stderr
     assert 'trusted_hash = "sha256:' in (home / ".codex" / "config.toml").read_text()
     yield {"env": env, "folder": folder, "stub": stub, "proxy": proxy, "ids": ids, "home": home, "project": project}
-    stub.server.shutdown()
-    stub.server.server_close()
+    stub.close()
     proxy.sock.close()
 
 

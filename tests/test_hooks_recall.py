@@ -10,11 +10,10 @@ import socket
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from hooks_support import closed_port_url, hook_env
+from hooks_support import RecordingServer, closed_port_url, hook_env
 
 from zikra_hooks import config as settings
 from zikra_hooks.prompt_recall import relevant_part
@@ -36,31 +35,17 @@ def memory(title: str, content: str, relevance: float | None, similarity: float 
             "score": 0.3, "parts": parts}
 
 
-class StubApi:
+class StubApi(RecordingServer):
     """A loopback stand-in for /webhook/zikra: canned answers per command, every request kept."""
 
     def __init__(self) -> None:
         self.answers: dict[str, Any] = {}
-        self.requests: list[dict[str, Any]] = []
-        stub = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                stub.requests.append({"body": body, "authorization": self.headers.get("Authorization")})
-                data = json.dumps(stub.answers.get(body.get("command"), {"error": {"code": "x", "message": "x"}}))
-                self.send_response(200 if body.get("command") in stub.answers else 400)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data.encode())
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, str, bytes]:
+        known = body.get("command") in self.answers
+        data = json.dumps(self.answers.get(body.get("command"), {"error": {"code": "x", "message": "x"}}))
+        return 200 if known else 400, "application/json", data.encode()
 
     def searches(self) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if r["body"]["command"] == "search"]
@@ -70,8 +55,7 @@ class StubApi:
 def stub():
     api = StubApi()
     yield api
-    api.server.shutdown()
-    api.server.server_close()
+    api.close()
 
 
 @pytest.fixture

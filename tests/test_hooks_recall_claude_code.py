@@ -13,13 +13,12 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Api
-from hooks_support import closed_port_url
+from hooks_support import RecordingServer, closed_port_url
 
 REPO = Path(__file__).resolve().parents[1]
 CLAUDE = REPO / "var" / "claude-code" / "node_modules" / ".bin" / "claude"
@@ -39,41 +38,18 @@ RELATED = "why are the web sessions kept in postgres and not in redis?"
 UNRELATED = "write a haiku about autumn leaves falling in a quiet park"
 
 
-class AnthropicStub:
+class AnthropicStub(RecordingServer):
     """POST /v1/messages (streamed or not) and /v1/messages/count_tokens, answered with a short
     text; every request's JSON body kept in order."""
 
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        stub = self
+    protocol = "HTTP/1.1"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = json.loads(raw or b"{}")
-                stub.requests.append({"path": self.path, "body": body})
-                if self.path.startswith("/v1/messages/count_tokens"):
-                    self.reply("application/json", json.dumps({"input_tokens": 100}).encode())
-                elif self.path.startswith("/v1/messages"):
-                    self.reply(*stub.message(body))
-                else:
-                    self.reply("application/json", b'{"type": "error"}', 404)
-
-            def reply(self, kind: str, data: bytes, status: int = 200) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, path: str, body: dict[str, Any]) -> tuple[int, str, bytes]:
+        if path.startswith("/v1/messages/count_tokens"):
+            return 200, "application/json", json.dumps({"input_tokens": 100}).encode()
+        if path.startswith("/v1/messages"):
+            return (200, *self.message(body))
+        return 404, "application/json", b'{"type": "error"}'
 
     @staticmethod
     def message(body: dict[str, Any]) -> tuple[str, bytes]:
@@ -151,8 +127,7 @@ def claude_machine(tmp_path, n8n_url, tokens, project):
                                 "--token", tokens["writer"]], env=env, capture_output=True, text=True, timeout=60)
     assert installed.returncode == 0, installed.stderr
     yield {"env": env, "folder": folder, "stub": stub, "proxy": proxy, "ids": ids, "home": home, "project": project}
-    stub.server.shutdown()
-    stub.server.server_close()
+    stub.close()
     proxy.sock.close()
 
 
